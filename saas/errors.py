@@ -1,0 +1,53 @@
+"""Branded error pages; a request on an unknown host gets a plain 404 with no platform chrome."""
+import logging
+from datetime import UTC, datetime
+
+from flask import g, render_template
+from flask_babel import format_datetime
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+log = logging.getLogger(__name__)
+PAGES = {400, 403, 404, 405, 413, 429, 500, 503}
+
+
+def too_many_requests_page(reset_at: int | None):
+    retry_after = max(1, int(reset_at - datetime.now(UTC).timestamp())) if reset_at else 60
+    when = format_datetime(datetime.fromtimestamp(reset_at or 0, UTC), "short") if reset_at else None
+    response = render_template("errors/429.html", retry_after=retry_after, retry_at=when, minutes=max(1, round(retry_after / 60)))
+    return response, 429, {"Retry-After": str(retry_after)}
+
+
+def init_app(app) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf(error):
+        return render_template("errors/400.html", reason="csrf"), 400
+
+    @app.errorhandler(429)
+    def _rate_limited(error):
+        limit = getattr(error, "limit", None)
+        reset_at = None
+        if limit is not None:
+            try:
+                from saas.extensions import limiter
+
+                reset_at = int(limiter.limiter.get_window_stats(limit.limit, *limit.request_args)[0]) if hasattr(limit, "request_args") else None
+            except Exception:  # the page must render even if the limiter's storage is unreachable
+                reset_at = None
+        return too_many_requests_page(reset_at)
+
+    @app.errorhandler(HTTPException)
+    def _http(error):
+        code = error.code or 500
+        if g.get("site") == "unknown":
+            return render_template("errors/unknown_host.html"), 404
+        template = f"errors/{code}.html" if code in PAGES else "errors/generic.html"
+        return render_template(template, error=error), code
+
+    @app.errorhandler(Exception)
+    def _unexpected(error):
+        log.exception("unhandled error")
+        from saas.extensions import db
+
+        db.session.rollback()
+        return render_template("errors/500.html", error=InternalServerError()), 500

@@ -1,0 +1,6 @@
+"""Imports every model module, so the metadata (and Alembic) sees every table."""
+from saas.accounts.models import User  # noqa: F401
+from saas.jobs.models import FailedJob  # noqa: F401
+from saas.platform.models import AuditEvent  # noqa: F401
+from saas.storage.models import MediaFile  # noqa: F401
+from saas.tenants.models import Domain, Membership, Tenant  # noqa: F401

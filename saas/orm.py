@@ -1,0 +1,60 @@
+"""Model building blocks shared by every domain package: ids, timestamps, and the TenantScoped mixin."""
+from datetime import UTC, datetime
+
+from sqlalchemy import BigInteger, DateTime, ForeignKey
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+
+from saas.extensions import db
+from saas.ids import new_id
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(db.TypeDecorator):
+    """A timezone-aware UTC datetime on every database (SQLite stores no zone, so one is put back)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None:
+            if value.tzinfo is None:
+                raise ValueError("naive datetimes are not stored; use saas.orm.utcnow()")
+            value = value.astimezone(UTC)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
+
+class Timestamped:
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
+
+
+class PlatformModel(Timestamped):
+    """A global table (tenants, users, memberships, audit): one id, readable across stores."""
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, default=new_id, autoincrement=False)
+
+
+class TenantScoped(Timestamped):
+    """A table owned by one store: primary key (tenant_id, id), filtered and stamped by the scoping listeners.
+
+    Every unique constraint and foreign key between tenant tables must include tenant_id as well;
+    tests/tenants/test_isolation.py checks that for every subclass.
+    """
+
+    @declared_attr
+    def tenant_id(cls) -> Mapped[int]:
+        return mapped_column(
+            BigInteger, ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+        )
+
+    @declared_attr
+    def id(cls) -> Mapped[int]:
+        return mapped_column(BigInteger, primary_key=True, default=new_id, autoincrement=False)

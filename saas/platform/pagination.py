@@ -1,0 +1,39 @@
+"""Offset pagination over a select(), for lists that operators and merchants page through."""
+import math
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from saas.extensions import db
+
+
+@dataclass
+class Page:
+    items: list
+    number: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+
+def paginate(statement, page_arg, per_page: int) -> Page:
+    """Page `page_arg` (any text; bad values mean page 1) of `statement`."""
+    try:
+        number = max(1, int(page_arg or 1))
+    except (TypeError, ValueError):
+        number = 1
+    total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    number = min(number, max(1, math.ceil(total / per_page)))
+    items = db.session.scalars(statement.limit(per_page).offset((number - 1) * per_page)).all()
+    return Page(list(items), number, per_page, total)

@@ -1,0 +1,75 @@
+"""Image uploads: checked by content (not by name), size-limited, and re-encoded into fixed widths."""
+import io
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from saas.extensions import db
+from saas.ids import new_id
+from saas.storage import storage
+from saas.storage.models import MediaFile
+
+ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
+MAX_PIXELS = 40_000_000
+
+
+class ImageRejected(ValueError):
+    """An upload that is not an acceptable image; str() is a message for the person who sent it."""
+
+
+def read_upload(file_storage) -> bytes:
+    limit = current_app.config["MAX_UPLOAD_BYTES"]
+    data = file_storage.read(limit + 1)
+    if not data:
+        raise ImageRejected(_l("The file is empty."))
+    if len(data) > limit:
+        raise ImageRejected(_l("The file is larger than %(mb)d MB.", mb=limit // (1024 * 1024)))
+    return data
+
+
+def open_image(data: bytes) -> Image.Image:
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            probe.verify()
+        image = Image.open(io.BytesIO(data))
+        if image.format not in ACCEPTED_FORMATS:
+            raise ImageRejected(_l("Upload a JPEG, PNG, WebP or GIF image."))
+        if image.width * image.height > MAX_PIXELS:
+            raise ImageRejected(_l("The image is too large; keep it under 40 megapixels."))
+        image.load()
+    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError):
+        raise ImageRejected(_l("That file is not an image we can read. Upload a JPEG, PNG, WebP or GIF."))
+    return ImageOps.exif_transpose(image)
+
+
+def store_image(tenant_id: int, data: bytes, purpose: str, widths: tuple[int, ...], original_name: str = "") -> MediaFile:
+    """Re-encode the image into each width (never enlarged) as WebP and PNG, store them, and record a MediaFile."""
+    image = open_image(data)
+    media = MediaFile(id=new_id(), tenant_id=tenant_id, purpose=purpose, original_name=original_name[:255],
+                      width=image.width, height=image.height)
+    has_alpha = image.mode in ("RGBA", "LA", "P")
+    source = image.convert("RGBA" if has_alpha else "RGB")
+    renditions = {}
+    for width in sorted(set(min(w, image.width) for w in widths)):
+        height = max(1, round(image.height * width / image.width))
+        resized = source.resize((width, height), Image.Resampling.LANCZOS)
+        for fmt, ext, content_type in (("WEBP", "webp", "image/webp"), ("PNG" if has_alpha else "JPEG", "png" if has_alpha else "jpg", "image/png" if has_alpha else "image/jpeg")):
+            buffer = io.BytesIO()
+            resized.save(buffer, fmt, quality=85, optimize=True)
+            key = f"{tenant_id}/{purpose}/{media.id}-{width}.{ext}"
+            storage().save(key, buffer.getvalue(), content_type)
+            renditions.setdefault(ext, {})[str(width)] = key
+    media.renditions = renditions
+    db.session.add(media)
+    db.session.flush()
+    return media
+
+
+def media_url(media: MediaFile | None, width: int, ext: str = "webp") -> str | None:
+    """The URL of the rendition closest to `width` (the largest when none is that wide)."""
+    if media is None or not media.renditions:
+        return None
+    sizes = media.renditions.get(ext) or next(iter(media.renditions.values()))
+    chosen = min((int(w) for w in sizes if int(w) >= width), default=max(int(w) for w in sizes))
+    return storage().url(sizes[str(chosen)])

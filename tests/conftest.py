@@ -1,0 +1,255 @@
+"""Test fixtures: the app on a temporary SQLite database (or PostgreSQL with TEST_DATABASE_URL), fakeredis
+(or Redis with TEST_REDIS_URL), one rolled-back transaction per test, and factories.
+
+Tests don't hold an app context while they make requests: each request pushes its own, as in production,
+so `g` and the ORM session never leak from one request into the next. Factories open their own context.
+"""
+import itertools
+import os
+from contextlib import contextmanager
+from email import message_from_bytes, policy
+from pathlib import Path
+
+import pytest
+from flask_sqlalchemy.session import _app_ctx_id
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, scoped_session, sessionmaker
+
+from saas import create_app
+from saas.extensions import db, limiter
+
+PASSWORD = "kopi-susu-gula-aren"
+_sequence = itertools.count(1)
+
+
+def worker_index() -> int:
+    return int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+
+
+def _postgres_database(base_url: str) -> str:
+    """A fresh database for this xdist worker on the server of TEST_DATABASE_URL."""
+    url = make_url(base_url)
+    name = f"{url.database or 'etalase_test'}_{worker_index()}"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def _redis_url(base_url: str) -> str:
+    url = base_url.rstrip("/")
+    head, _, db_number = url.rpartition("/")
+    if not db_number.isdigit():
+        head, db_number = url, "15"
+    return f"{head}/{int(db_number) - worker_index()}"
+
+
+def test_database_url(tmp_path_factory) -> str:
+    if os.environ.get("TEST_DATABASE_URL"):
+        return _postgres_database(os.environ["TEST_DATABASE_URL"])
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+def base_config(tmp_path_factory, database_url: str) -> dict:
+    redis_url = _redis_url(os.environ["TEST_REDIS_URL"]) if os.environ.get("TEST_REDIS_URL") else "fakeredis://"
+    files = tmp_path_factory.mktemp("files")
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "REDIS_URL": redis_url,
+        "RATELIMIT_STORAGE_URI": redis_url if redis_url.startswith("redis") else "memory://",
+        "PLATFORM_HOST": "localhost",
+        "OUTBOX_DIR": str(files / "outbox"),
+        "MEDIA_DIR": str(files / "media"),
+        "WTF_CSRF_ENABLED": False,
+        "JOB_RETRY_INTERVALS": [0, 0, 0],
+        "MAIL_URL": None,
+        "S3_BUCKET": None,
+    }
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    app = create_app(base_config(tmp_path_factory, test_database_url(tmp_path_factory)))
+    with app.app_context():
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _transaction(request, app, tmp_path):
+    """Each test runs in one transaction that is rolled back; commits inside it release savepoints."""
+    if "browser" in request.keywords or "no_transaction" in request.keywords:
+        yield None
+        return
+    with app.app_context():
+        connection = db.engine.connect()
+    transaction = connection.begin()
+    original = db.session
+    factory = sessionmaker(bind=connection, join_transaction_mode="create_savepoint", class_=Session)
+    db.session = scoped_session(factory, scopefunc=_app_ctx_id)
+    saved_config = {key: app.config[key] for key in ("OUTBOX_DIR", "MEDIA_DIR")}
+    app.config["OUTBOX_DIR"] = str(tmp_path / "outbox")
+    app.config["MEDIA_DIR"] = str(tmp_path / "media")
+    app.extensions.pop("etalase_storage", None)
+    redis = app.extensions.get("etalase_redis")
+    if redis is not None:
+        redis.flushdb()
+    with app.app_context():
+        limiter.reset()
+    try:
+        yield connection
+    finally:
+        with app.app_context():
+            db.session.remove()
+        db.session = original
+        transaction.rollback()
+        connection.close()
+        app.config.update(saved_config)
+        app.extensions.pop("etalase_storage", None)
+
+
+@contextmanager
+def tenant_context(app, tenant_id=None):
+    """An app context, optionally with a store bound, for reading or writing data directly in a test."""
+    from saas.tenants.scoping import bound_tenant
+
+    with app.app_context():
+        if tenant_id is None:
+            yield db.session
+        else:
+            with bound_tenant(tenant_id):
+                yield db.session
+
+
+@pytest.fixture
+def ctx(app):
+    return lambda tenant_id=None: tenant_context(app, tenant_id)
+
+
+def _detach(obj):
+    db.session.refresh(obj)
+    db.session.expunge(obj)
+    return obj
+
+
+@pytest.fixture
+def create_user(app):
+    from saas.accounts.services import create_user as make_user
+
+    def factory(email=None, password=PASSWORD, name=None, locale="en", is_operator=False):
+        n = next(_sequence)
+        with app.app_context():
+            user = make_user(email or f"user{n}@example.test", password, name or f"User {n}", locale=locale)
+            user.is_operator = is_operator
+            db.session.commit()
+            return _detach(user)
+
+    return factory
+
+
+@pytest.fixture
+def create_store(app, create_user):
+    """create_store(owner=None, **fields) -> Tenant; makes an owner when none is given."""
+    from saas.tenants.models import Tenant
+    from saas.tenants.services import create_store as make_store
+
+    def factory(owner=None, name=None, slug=None, **fields):
+        n = next(_sequence)
+        owner = owner or create_user()
+        with app.app_context():
+            from saas.accounts.models import User
+
+            user = db.session.get(User, owner.id)
+            tenant = make_store(user, name or f"Store {n}", slug or f"store-{n}")
+            for key, value in fields.items():
+                setattr(tenant, key, value)
+            db.session.commit()
+            tenant = db.session.get(Tenant, tenant.id)
+            return _detach(tenant)
+
+    return factory
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def store_client(app):
+    """store_client(tenant) -> a test client on that store's host."""
+    return lambda tenant: app.test_client(base_url=f"http://{tenant.slug}.localhost")
+
+
+@pytest.fixture
+def login(app):
+    def do_login(client, user, password=PASSWORD):
+        response = client.post("/login", data={"email": user.email, "password": password})
+        assert response.status_code == 302, response.data[:500]
+        return response
+
+    return do_login
+
+
+@pytest.fixture
+def run_jobs(app):
+    """Run every queued job now: an rq burst worker on (fake) Redis, or the in-process queue."""
+    from rq import Queue, SimpleWorker
+
+    from saas.jobs import QUEUES
+    from saas.jobs.queue import redis_for, run_ready_in_process
+
+    def run():
+        with app.app_context():
+            connection = redis_for(app)
+            if connection is None:
+                run_ready_in_process()
+                return
+            queues = [Queue(name, connection=connection) for name in QUEUES]
+            SimpleWorker(queues, connection=connection).work(burst=True, with_scheduler=False)
+
+    return run
+
+
+@pytest.fixture
+def outbox(app):
+    """outbox() -> the messages written to OUTBOX_DIR, oldest first."""
+
+    def read():
+        folder = Path(app.config["OUTBOX_DIR"])
+        if not folder.exists():
+            return []
+        files = sorted(folder.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns)
+        return [message_from_bytes(p.read_bytes(), policy=policy.default) for p in files]
+
+    return read
+
+
+@pytest.fixture
+def count_queries(app):
+    """with count_queries() as queries: ...; len(queries) is how many SQL statements ran."""
+
+    @contextmanager
+    def counter():
+        statements = []
+        with app.app_context():
+            engine = db.engine
+
+        def record(conn, cursor, statement, parameters, context, executemany):
+            if not statement.startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO")):
+                statements.append(statement)
+
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            yield statements
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+
+    return counter
