@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
+PLATFORM_HOST ?= localhost:$(PORT)
+export PLATFORM_HOST
 export FLASK_APP := saas
 PO := $(wildcard saas/translations/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
@@ -12,14 +14,14 @@ MO := $(PO:.po=.mo)
 run: setup
 	@echo ""
 	@echo "  Etalase is running:"
-	@echo "    landing page     http://localhost:$(PORT)"
-	@echo "    demo storefront  http://demo.localhost:$(PORT)"
+	@echo "    landing page     http://$(PLATFORM_HOST)"
+	@echo "    demo storefront  http://demo.$(PLATFORM_HOST)"
 	@echo "    demo merchant    demo@etalase.test / etalase-demo  (development only)"
 	@echo ""
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 test: setup
-	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 setup: install translations migrate seed
 
@@ -42,10 +44,9 @@ migrate: install
 seed: install
 	$(BIN)/flask seed-demo
 
-# Refresh messages.pot and merge it into every catalog; fill in the new msgstr entries by hand.
+# Refresh the catalogs from the code; it lists the Indonesian messages still to translate.
 extract-messages: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o saas/translations/messages.pot .
-	$(BIN)/pybabel update -i saas/translations/messages.pot -d saas/translations --no-fuzzy-matching
+	$(BIN)/python tools/sync_catalogs.py
 
 clean:
 	rm -rf $(VENV) instance/etalase.db instance/outbox instance/media

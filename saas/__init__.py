@@ -2,7 +2,7 @@
 import logging
 from pathlib import Path
 
-from flask import Flask, g, request, session
+from flask import Flask, g, has_request_context, request, session
 from flask_login import current_user
 
 from saas import config as settings
@@ -90,6 +90,8 @@ def _register_blueprints(app: Flask) -> None:
 
 def select_locale() -> str:
     """The storefront speaks its store's language; platform pages follow the user, then the browser."""
+    if not has_request_context():
+        return "id"  # a CLI command or a job: no reader to ask (mail sets its reader's language itself)
     tenant = g.get("tenant")
     if g.get("site") == "store" and tenant is not None:
         return tenant.locale

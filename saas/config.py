@@ -34,6 +34,9 @@ def from_environment() -> dict:
         "S3_PUBLIC_URL": env("S3_PUBLIC_URL") or None,
         "MAX_UPLOAD_BYTES": int(env("MAX_UPLOAD_BYTES", str(20 * 1024 * 1024))),
         "SESSION_COOKIE_SECURE": _bool(env("SESSION_COOKIE_SECURE"), False),
+        # Host-only cookies (no SESSION_COOKIE_DOMAIN): a session on one store's host means nothing on another.
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_HTTPONLY": True,
         "RATELIMIT_ENABLED": _bool(env("RATELIMIT_ENABLED"), True),
         "WORKER_ID": env("WORKER_ID"),
     }

@@ -19,21 +19,29 @@ def too_many_requests_page(reset_at: int | None):
 
 
 def init_app(app) -> None:
+    @app.after_request
+    def _security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        if g.get("site") == "platform":
+            response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        return response
+
     @app.errorhandler(CSRFError)
     def _csrf(error):
         return render_template("errors/400.html", reason="csrf"), 400
 
     @app.errorhandler(429)
     def _rate_limited(error):
-        limit = getattr(error, "limit", None)
         reset_at = None
-        if limit is not None:
-            try:
-                from saas.extensions import limiter
+        try:
+            from saas.extensions import limiter
 
-                reset_at = int(limiter.limiter.get_window_stats(limit.limit, *limit.request_args)[0]) if hasattr(limit, "request_args") else None
-            except Exception:  # the page must render even if the limiter's storage is unreachable
-                reset_at = None
+            # Flask-Limiter 4's error.limit carries no request key; the request's breached limit is current_limit.
+            current = limiter.current_limit
+            reset_at = current.reset_at if current is not None and current.breached else None
+        except Exception:  # the page must render even if the limiter's storage is unreachable
+            reset_at = None
         return too_many_requests_page(reset_at)
 
     @app.errorhandler(HTTPException)
@@ -41,6 +49,8 @@ def init_app(app) -> None:
         code = error.code or 500
         if g.get("site") == "unknown":
             return render_template("errors/unknown_host.html"), 404
+        if g.get("site") == "store":
+            return render_template("errors/store_error.html", code=code, tenant=g.tenant), code
         template = f"errors/{code}.html" if code in PAGES else "errors/generic.html"
         return render_template(template, error=error), code
 

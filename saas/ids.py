@@ -26,6 +26,9 @@ class IdGenerator:
             node = self._fixed_node
         elif os.environ.get("WORKER_ID"):
             node = int(os.environ["WORKER_ID"])
+            # masking would silently give two workers (e.g. 5 and 1029) one node, and so the same ids
+            if not 0 <= node < (1 << NODE_BITS):
+                raise ValueError(f"WORKER_ID must be between 0 and {(1 << NODE_BITS) - 1}, not {node}")
         else:
             node = os.getpid() ^ secrets.randbits(NODE_BITS)
         self.node = node & ((1 << NODE_BITS) - 1)

@@ -16,10 +16,23 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
+from flask.testing import FlaskClient
+
 from saas import create_app
 from saas.extensions import db, limiter
 
 PASSWORD = "kopi-susu-gula-aren"
+
+
+class HostClient(FlaskClient):
+    """A test client with a default host: requests without their own base_url go to `default_base_url`."""
+
+    default_base_url: str | None = None
+
+    def open(self, *args, **kwargs):
+        if self.default_base_url and "base_url" not in kwargs and not (args and not isinstance(args[0], str)):
+            kwargs["base_url"] = self.default_base_url
+        return super().open(*args, **kwargs)
 _sequence = itertools.count(1)
 
 
@@ -27,10 +40,10 @@ def worker_index() -> int:
     return int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
 
 
-def _postgres_database(base_url: str) -> str:
-    """A fresh database for this xdist worker on the server of TEST_DATABASE_URL."""
+def postgres_database(base_url: str, suffix: str = "") -> str:
+    """A fresh database for this xdist worker on the server of `base_url`; returns its URL."""
     url = make_url(base_url)
-    name = f"{url.database or 'etalase_test'}_{worker_index()}"
+    name = "_".join(part for part in (url.database or "etalase_test", suffix, str(worker_index())) if part)
     admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -49,7 +62,7 @@ def _redis_url(base_url: str) -> str:
 
 def test_database_url(tmp_path_factory) -> str:
     if os.environ.get("TEST_DATABASE_URL"):
-        return _postgres_database(os.environ["TEST_DATABASE_URL"])
+        return postgres_database(os.environ["TEST_DATABASE_URL"])
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
 
 
@@ -72,14 +85,39 @@ def base_config(tmp_path_factory, database_url: str) -> dict:
     }
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashing():
+    """Argon2's cheapest profile: the production cost would make every created account take ~0.3 s."""
+    from argon2 import PasswordHasher, profiles
+
+    from saas.accounts import services
+
+    original = services._hasher
+    services._hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
+    yield
+    services._hasher = original
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     app = create_app(base_config(tmp_path_factory, test_database_url(tmp_path_factory)))
+    app.test_client_class = HostClient
     with app.app_context():
         db.create_all()
     yield app
     with app.app_context():
         db.engine.dispose()
+    drop_postgres_database(app.config["SQLALCHEMY_DATABASE_URI"])
+
+
+def drop_postgres_database(url: str) -> None:
+    url = make_url(url)
+    if not url.drivername.startswith("postgresql"):
+        return
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+    admin.dispose()
 
 
 @pytest.fixture(autouse=True)
@@ -184,8 +222,14 @@ def client(app):
 
 @pytest.fixture
 def store_client(app):
-    """store_client(tenant) -> a test client on that store's host."""
-    return lambda tenant: app.test_client(base_url=f"http://{tenant.slug}.localhost")
+    """store_client(tenant) -> a test client whose requests go to that store's host."""
+
+    def make(tenant):
+        client = app.test_client()
+        client.default_base_url = f"http://{tenant.slug}.localhost"
+        return client
+
+    return make
 
 
 @pytest.fixture

@@ -2,19 +2,19 @@
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-from limits import parse
 
-from saas.accounts import services
+from saas.accounts import services, throttle
 from saas.accounts.forms import ForgotPasswordForm, LoginForm, ResetPasswordForm, SignupForm
+from saas.errors import too_many_requests_page
 from saas.extensions import db, limiter
 from saas.routing import HostBlueprint
+from saas.urls import safe_next
 from saas.tenants import services as stores
 from saas import mail
 
 bp = HostBlueprint("accounts", __name__)
 
 LOGIN_LIMIT_PER_ADDRESS = "20 per 10 minutes"
-LOGIN_LIMIT_PER_ACCOUNT = "5 per 10 minutes"
 RESET_LIMIT = "5 per hour"
 
 
@@ -73,10 +73,12 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         email = services.normalize_email(form.email.data)
-        if not limiter.limiter.hit(parse(LOGIN_LIMIT_PER_ACCOUNT), "login-account", email):
-            return _too_many_tries(LOGIN_LIMIT_PER_ACCOUNT, "login-account", email)
+        retry_at = throttle.locked_until(email)
+        if retry_at is not None:
+            return too_many_requests_page(retry_at)
         user = services.authenticate(email, form.password.data)
         if user is None:
+            throttle.record_failure(email)
             form.password.errors.append(_("That email and password don't match an account."))
         else:
             db.session.commit()
@@ -142,18 +144,8 @@ def set_language():
     return redirect(_safe_referrer())
 
 
-def _too_many_tries(limit: str, *key):
-    reset_at, _remaining = limiter.limiter.get_window_stats(parse(limit), *key)
-    from saas.errors import too_many_requests_page
-
-    return too_many_requests_page(int(reset_at))
-
-
 def _next_url() -> str:
-    target = request.args.get("next", "")
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("builder.stores")
+    return safe_next(request.args.get("next"), url_for("builder.stores"))
 
 
 def _safe_referrer() -> str:

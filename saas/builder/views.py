@@ -40,8 +40,8 @@ def _fill_slug(endpoint, values):
         values["slug"] = g.tenant.slug
 
 
-@bp.route("/", methods=["GET", "POST"])
-def stores():
+@bp.route("/", methods=["GET", "POST"], endpoint="stores")
+def store_list():  # not `stores`: that name is the tenants.services module used below
     form = NewStoreForm()
     if form.validate_on_submit():
         slug = form.subdomain.data.strip().lower()

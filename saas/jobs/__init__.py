@@ -56,7 +56,13 @@ def enqueue(task_name: str, *args, tenant_id: int | None = None, **kwargs) -> No
         raise KeyError(f"unknown task {task_name!r}")
     if tenant_id is None:
         tenant_id = current_tenant_id()
-    db.session.info.setdefault("pending_jobs", []).append(PendingJob(task_name, tenant_id, list(args), kwargs))
+    session = db.session()
+    if not session.in_transaction():
+        # Begin now: with no transaction, rollback() is a no-op and a later commit would release the job.
+        session.begin()
+    # Remember the (nested) transaction it belongs to, so rolling back a SAVEPOINT drops only its own jobs.
+    owner = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault("pending_jobs", []).append((owner, PendingJob(task_name, tenant_id, list(args), kwargs)))
 
 
 def init_app(app) -> None:
@@ -72,16 +78,36 @@ def init_app(app) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _release_after_commit(session) -> None:
+    if session.in_nested_transaction():
+        return  # a SAVEPOINT was released, not committed: its jobs wait for the outermost commit
     pending = session.info.pop("pending_jobs", None)
     if pending:
         from saas.jobs import queue as queue_backend
 
-        queue_backend.dispatch(current_app._get_current_object(), pending)
+        queue_backend.dispatch(current_app._get_current_object(), [job for _, job in pending])
 
 
-@event.listens_for(Session, "after_rollback")
-def _drop_on_rollback(session) -> None:
-    session.info.pop("pending_jobs", None)
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_on_rollback(session, previous_transaction) -> None:
+    pending = session.info.get("pending_jobs")
+    if pending:
+        session.info["pending_jobs"] = [(owner, job) for owner, job in pending
+                                        if not _within(owner, previous_transaction)]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _drop_uncommitted(session, transaction) -> None:
+    # The outermost transaction ended without a commit (close() fires no rollback event): drop what is left.
+    if transaction.parent is None:
+        session.info.pop("pending_jobs", None)
+
+
+def _within(transaction, ancestor) -> bool:
+    while transaction is not None:
+        if transaction is ancestor:
+            return True
+        transaction = transaction.parent
+    return False
 
 
 from saas.jobs import tasks as _tasks  # noqa: E402,F401  (registers the platform's tasks)

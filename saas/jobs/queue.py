@@ -59,7 +59,8 @@ def dispatch(app, pending) -> None:
             job.tenant_id,
             job.args,
             job.kwargs,
-            retry=Retry(max=task.retries, interval=retry_intervals(app)[: task.retries] or 0),
+            # rq refuses Retry(max=0): a task registered with retries=0 gets one attempt and no Retry.
+            retry=Retry(max=task.retries, interval=retry_intervals(app)[: task.retries] or 0) if task.retries else None,
             job_timeout=task.timeout,
             failure_ttl=30 * 24 * 3600,
         )

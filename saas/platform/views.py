@@ -10,6 +10,7 @@ from saas.platform.forms import ConfirmForm, StoreStatusForm
 from saas.platform.models import AuditEvent
 from saas.platform.pagination import paginate
 from saas.routing import HostBlueprint
+from saas.urls import safe_next
 from saas.tenants import services as stores
 from saas.tenants.models import Tenant, TenantStatus
 
@@ -61,7 +62,7 @@ def operator_set_status(tenant_id: int, action: str):
     db.session.commit()
     message = _("%(name)s is suspended.", name=tenant.name) if action == "suspend" else _("%(name)s is active again.", name=tenant.name)
     flash(message, "success")
-    return redirect(request.form.get("next") or url_for("platform.operator_store", tenant_id=tenant.id))
+    return redirect(safe_next(request.form.get("next"), url_for("platform.operator_store", tenant_id=tenant.id)))
 
 
 @bp.get("/operator/audit")

@@ -44,11 +44,13 @@ def open_image(data: bytes) -> Image.Image:
 
 
 def store_image(tenant_id: int, data: bytes, purpose: str, widths: tuple[int, ...], original_name: str = "") -> MediaFile:
-    """Re-encode the image into each width (never enlarged) as WebP and PNG, store them, and record a MediaFile."""
+    """Re-encode the image into each width (never enlarged) as WebP and JPEG (PNG if transparent), store them, record a MediaFile."""
     image = open_image(data)
     media = MediaFile(id=new_id(), tenant_id=tenant_id, purpose=purpose, original_name=original_name[:255],
                       width=image.width, height=image.height)
-    has_alpha = image.mode in ("RGBA", "LA", "P")
+    # Alpha is an alpha band or a tRNS entry (palette, grey or RGB colour key); an opaque palette image
+    # (most GIFs) has none and gets the smaller JPEG.
+    has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
     source = image.convert("RGBA" if has_alpha else "RGB")
     renditions = {}
     for width in sorted(set(min(w, image.width) for w in widths)):

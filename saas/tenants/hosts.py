@@ -17,7 +17,10 @@ def tenant_for_host(host: str) -> Tenant | None:
             return None
         return db.session.scalar(select(Tenant).where(Tenant.slug == slug))
     hostname = host.split(":", 1)[0]
-    return db.session.scalar(select(Tenant).join(Domain).where(Domain.hostname == hostname))
+    # only a verified domain: an unverified row is just a claim, which anyone could make for any hostname
+    return db.session.scalar(
+        select(Tenant).join(Domain).where(Domain.hostname == hostname, Domain.verified_at.is_not(None))
+    )
 
 
 def init_app(app) -> None:

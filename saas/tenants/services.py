@@ -111,14 +111,15 @@ def search_stores(query: str = "", status: str | None = None):
     statement = select(Tenant).order_by(Tenant.created_at.desc(), Tenant.id.desc())
     query = (query or "").strip().lower()
     if query:
-        pattern = f"%{query}%"
+        escaped = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
         owners = (
             select(Membership.tenant_id)
             .join(User, User.id == Membership.user_id)
-            .where(Membership.role == Role.OWNER, User.email.like(pattern))
+            .where(Membership.role == Role.OWNER, User.email.like(pattern, escape="\\"))
         )
         statement = statement.where(
-            or_(func.lower(Tenant.name).like(pattern), Tenant.slug.like(pattern), Tenant.id.in_(owners))
+            or_(func.lower(Tenant.name).like(pattern, escape="\\"), Tenant.slug.like(pattern, escape="\\"), Tenant.id.in_(owners))
         )
     if status in {s.value for s in TenantStatus}:
         statement = statement.where(Tenant.status == status)

@@ -1,0 +1,170 @@
+"""Which site a host is: the platform, a store by subdomain or verified domain, or nothing (404)."""
+import pytest
+
+from saas.orm import utcnow
+from saas.tenants.models import Domain, TenantStatus
+from saas.tenants.services import set_status
+
+EN = {"Accept-Language": "en"}
+
+
+def visit(app, base_url, path="/", client=None):
+    """GET `path` on the host of `base_url` (Flask's client takes base_url per request, not per client)."""
+    return (client or app.test_client()).get(path, base_url=base_url, headers=EN)
+
+
+def _assert_plain_not_found(response):
+    assert response.status_code == 404
+    # a plain page: no platform navigation that would invite a stranger to sign up or log in
+    for marker in (b"Sign up", b"Daftar", b"/signup", b"/login"):
+        assert marker not in response.data
+
+
+def test_subdomain_shows_its_store(app, create_store):
+    store = create_store(name="Batik Sari")
+    response = visit(app, f"http://{store.slug}.localhost", "/")
+    assert response.status_code == 200
+    assert b"Batik Sari" in response.data
+
+
+def test_unknown_subdomain_is_a_plain_404(app, create_store):
+    create_store(name="Known Store")
+    response = visit(app, "http://nobody-here.localhost", "/")
+    _assert_plain_not_found(response)
+    assert b"Known Store" not in response.data
+
+
+def test_unknown_subdomain_path_is_a_plain_404(app):
+    _assert_plain_not_found(visit(app, "http://nobody-here.localhost", "/signup"))
+
+
+@pytest.mark.parametrize("host", ["{slug}.{slug}.localhost", "a.{slug}.localhost", "{slug}.localhost.evil.test"])
+def test_nested_or_foreign_hosts_are_404(app, create_store, host):
+    store = create_store()
+    response = visit(app, f"http://{host.format(slug=store.slug)}", "/")
+    _assert_plain_not_found(response)
+    assert store.name.encode() not in response.data
+
+
+def _add_domain(ctx, store, hostname, verified=True):
+    with ctx() as session:
+        session.add(Domain(hostname=hostname, tenant_id=store.id, verified_at=utcnow() if verified else None))
+        session.commit()
+
+
+def test_verified_custom_domain_serves_its_store(app, ctx, create_store):
+    store = create_store(name="Kopi Kenangan Kita")
+    _add_domain(ctx, store, "shop.example.test")
+    response = visit(app, "http://shop.example.test", "/")
+    assert response.status_code == 200
+    assert b"Kopi Kenangan Kita" in response.data
+
+
+def test_custom_domain_with_port_and_capitals_serves_its_store(app, ctx, create_store):
+    store = create_store(name="Toko Kapital")
+    _add_domain(ctx, store, "shop.example.test")
+    response = visit(app, "http://SHOP.Example.TEST:8080", "/")
+    assert response.status_code == 200
+    assert b"Toko Kapital" in response.data
+
+
+def test_unverified_custom_domain_is_404(app, ctx, create_store):
+    store = create_store(name="Not Yet Verified")
+    _add_domain(ctx, store, "pending.example.test", verified=False)
+    response = visit(app, "http://pending.example.test", "/")
+    _assert_plain_not_found(response)
+    assert b"Not Yet Verified" not in response.data
+
+
+def test_unknown_custom_domain_is_404(app):
+    _assert_plain_not_found(visit(app, "http://elsewhere.example.test", "/"))
+
+
+def test_suspended_store_is_unavailable(app, ctx, create_store, create_user):
+    store = create_store(name="Warung Tutup")
+    operator = create_user(is_operator=True)
+    with ctx() as session:
+        from saas.accounts.models import User
+        from saas.tenants.models import Tenant
+
+        set_status(session.get(Tenant, store.id), TenantStatus.SUSPENDED, session.get(User, operator.id), "test")
+        session.commit()
+    response = visit(app, f"http://{store.slug}.localhost", "/")
+    assert response.status_code == 503
+    assert b"unavailable" in response.data
+    assert b"Warung Tutup" in response.data
+
+
+def test_suspended_store_custom_domain_is_unavailable(app, ctx, create_store):
+    store = create_store(name="Warung Domain", status=TenantStatus.SUSPENDED)
+    _add_domain(ctx, store, "closed.example.test")
+    response = visit(app, "http://closed.example.test", "/")
+    assert response.status_code == 503
+    assert b"unavailable" in response.data
+
+
+def test_suspension_does_not_touch_other_stores(app, create_store):
+    create_store(name="Closed One", status=TenantStatus.SUSPENDED)
+    open_store = create_store(name="Open One")
+    response = visit(app, f"http://{open_store.slug}.localhost", "/")
+    assert response.status_code == 200
+    assert b"Open One" in response.data
+
+
+def test_platform_host_serves_the_landing_page(client):
+    response = client.get("/", headers=EN)
+    assert response.status_code == 200
+    assert b"Sign up" in response.data
+
+
+@pytest.mark.parametrize("base_url", ["http://LOCALHOST", "http://LocalHost"])
+def test_platform_host_is_case_insensitive(app, base_url):
+    response = visit(app, base_url, "/")
+    assert response.status_code == 200
+    assert b"Sign up" in response.data
+
+
+def test_store_host_is_case_insensitive(app, create_store):
+    store = create_store(name="Toko Besar")
+    response = visit(app, f"http://{store.slug.upper()}.LOCALHOST", "/")
+    assert response.status_code == 200
+    assert b"Toko Besar" in response.data
+
+
+def test_each_request_binds_its_own_store(app, create_store):
+    first, second = create_store(name="Pertama Shop"), create_store(name="Kedua Shop")
+    client = app.test_client()  # one client, so only the host tells the requests apart
+    for mine, theirs in [(first, second), (second, first), (first, second)]:
+        response = visit(app, f"http://{mine.slug}.localhost", client=client)
+        assert response.status_code == 200
+        assert mine.name.encode() in response.data
+        assert theirs.name.encode() not in response.data
+
+
+def _tenant_seen_by_request(app, base_url):
+    """The tenant bound while the request ran (read as it finishes, before teardown unbinds it)."""
+    from flask import request_finished
+
+    from saas.tenants.scoping import current_tenant_id
+
+    seen = []
+
+    def record(sender, response, **extra):
+        seen.append(current_tenant_id())
+
+    with request_finished.connected_to(record, app):
+        visit(app, base_url)
+    assert len(seen) == 1
+    return seen[0]
+
+
+def test_storefront_request_binds_the_tenant(app, create_store):
+    from saas.tenants.scoping import current_tenant_id
+
+    store = create_store()
+    assert _tenant_seen_by_request(app, f"http://{store.slug}.localhost") == store.id
+    assert current_tenant_id() is None  # unbound again once the request is over
+
+
+def test_platform_request_binds_no_tenant(app):
+    assert _tenant_seen_by_request(app, "http://localhost") is None
