@@ -1,5 +1,4 @@
 """Accounts: passwords, sign-in, and password reset tokens."""
-from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -108,7 +107,3 @@ def user_for_reset_token(token: str) -> User | None:
     if user is None or user.auth_version != data.get("v"):
         return None
     return user
-
-
-def touch(user: User, when: datetime | None = None) -> None:
-    user.last_login_at = when or utcnow()
