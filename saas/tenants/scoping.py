@@ -8,7 +8,8 @@ from contextvars import ContextVar
 
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, with_loader_criteria
-from sqlalchemy.sql.util import find_tables
+from sqlalchemy.sql import visitors
+from sqlalchemy.sql.schema import Column, Table
 
 from saas.orm import TenantScoped
 
@@ -22,6 +23,10 @@ class TenantNotBound(RuntimeError):
 
 class CrossTenantWrite(RuntimeError):
     """A write named a store other than the bound one."""
+
+
+class UnscopedStatement(RuntimeError):
+    """A statement reached a tenant table through a Core Table, which the tenant filter can't see."""
 
 
 def current_tenant_id() -> int | None:
@@ -67,17 +72,30 @@ def _tenant_table_names() -> set[str]:
     return names
 
 
-def _touches_tenant_data(state) -> bool:
-    if any(issubclass(mapper.class_, TenantScoped) for mapper in state.all_mappers):
-        return True
-    # all_mappers sees only the top-level entities: a tenant table inside select_from(), a subquery
-    # or exists() (e.g. the count in paginate()) must still be filtered, or refused when nothing is bound.
+def _tenant_tables_in(statement) -> tuple[set[str], bool]:
+    """The tenant tables that a statement names, and whether any is named only through Core.
+
+    The loader criteria filter ORM entities wherever they appear (subqueries, select_from, exists), but
+    not `select(Model.__table__)`: a tenant table that no ORM-annotated element names is refused. (The
+    ORM's own get() compares raw primary-key columns, so a raw column beside an entity is allowed.)
+    """
     names = _tenant_table_names()
-    found = find_tables(
-        state.statement, check_columns=True, include_aliases=True, include_joins=True, include_selects=True,
-        include_crud=True,
-    )
-    return any(getattr(table, "fullname", None) in names for table in found)
+    referenced, through_orm = set(), set()
+    for element in visitors.iterate(statement):
+        if isinstance(element, Table):
+            name = element.fullname
+        elif isinstance(element, Column):
+            table = element.table
+            while table is not None and not isinstance(table, Table):  # aliased(Model) wraps the table
+                table = getattr(table, "element", None)
+            name = getattr(table, "fullname", None)
+        else:
+            continue
+        if name in names:
+            referenced.add(name)
+            if "parententity" in element._annotations:
+                through_orm.add(name)
+    return referenced, bool(referenced - through_orm)
 
 
 def _written_tenant_ids(state) -> list:
@@ -97,11 +115,14 @@ def _filter_by_tenant(state) -> None:
         return
     if not (state.is_select or state.is_update or state.is_delete or state.is_insert):
         return
-    if not _touches_tenant_data(state):
+    tables, through_core = _tenant_tables_in(state.statement)
+    if not tables:
         return
     tenant_id = _current_tenant.get()
     if tenant_id is None:
         raise TenantNotBound("tenant data was queried with no store bound")
+    if through_core:
+        raise UnscopedStatement(f"use the ORM model, not the Core table, for {', '.join(sorted(tables))}")
     if state.is_insert or state.is_update:
         # The WHERE criteria below can't stop values(tenant_id=other) or a bulk UPDATE by primary key
         # that names another store's rows, so a written tenant_id must be the bound one (plain ints only).
