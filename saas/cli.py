@@ -41,5 +41,6 @@ def seed_demo():
     """Create the demo store and its merchant once; running it again changes nothing."""
     from saas.seed import seed_demo_store
 
-    created = seed_demo_store()
-    click.echo("Demo store created." if created else "Demo store already present.")
+    outcome = seed_demo_store()
+    click.echo({"created": "Demo store created.", "catalog added": "Demo catalog added to the demo store."}.get(
+        outcome, "Demo store already present."))

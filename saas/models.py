@@ -1,5 +1,17 @@
 """Imports every model module, so the metadata (and Alembic) sees every table."""
 from saas.accounts.models import User  # noqa: F401
+from saas.catalog.models import (  # noqa: F401
+    CatalogTransfer,
+    Collection,
+    CollectionProduct,
+    CollectionRule,
+    InventoryAdjustment,
+    Product,
+    ProductImage,
+    ProductTag,
+    SlugRedirect,
+    Variant,
+)
 from saas.jobs.models import FailedJob  # noqa: F401
 from saas.platform.models import AuditEvent  # noqa: F401
 from saas.storage.models import MediaFile  # noqa: F401

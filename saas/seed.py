@@ -1,5 +1,6 @@
 """The demo store that `make run` seeds: http://demo.localhost:5000, merchant demo@etalase.test."""
 from saas.accounts import services as accounts
+from saas.catalog.demo import seed_demo_catalog
 from saas.cli import DEMO_EMAIL, DEMO_PASSWORD
 from saas.extensions import db
 from saas.jobs.queue import run_ready_in_process
@@ -9,16 +10,23 @@ from saas.tenants.services import store_by_slug
 DEMO_SLUG = "demo"
 
 
-def seed_demo_store() -> bool:
-    if store_by_slug(DEMO_SLUG) is not None:
-        return False
+def seed_demo_store() -> str:
+    """Create the demo store with its catalog; says what it did ("created", "catalog added" or "unchanged")."""
+    existing = store_by_slug(DEMO_SLUG)
+    if existing is not None:
+        # A store seeded before the demo catalog existed gets the catalog now; one with products is left alone.
+        if seed_demo_catalog(existing, accounts.find_user(DEMO_EMAIL)):
+            db.session.commit()
+            return "catalog added"
+        return "unchanged"
     user = accounts.find_user(DEMO_EMAIL) or accounts.create_user(DEMO_EMAIL, DEMO_PASSWORD, "Sari Wulandari", locale="id")
     tenant: Tenant = _create_demo_tenant(user)
     tenant.contact_phone = "+62 812 3456 7890"
     tenant.address = "Jl. Malioboro No. 52, Yogyakarta 55271"
+    seed_demo_catalog(tenant, user)
     db.session.commit()
     run_ready_in_process()
-    return True
+    return "created"
 
 
 def _create_demo_tenant(user) -> Tenant:

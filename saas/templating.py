@@ -1,20 +1,21 @@
 """What every template can use: the current store, money formatting, the store's URL, media URLs."""
+from decimal import Decimal
+
+from babel.numbers import format_currency
 from flask import current_app, g, request
-from flask_babel import format_currency, get_locale
+from flask_babel import get_locale
 from flask_login import current_user
 
+from saas.money import MINOR_UNITS, NO_DECIMALS, money_input
 from saas.routing import store_host
-from saas.storage.images import media_url
+from saas.storage.images import media_url, srcset
 
-# Currencies with no minor unit in everyday use are shown without decimals (Rp 150.000).
-NO_DECIMALS = {"IDR", "JPY", "KRW", "VND"}
-MINOR_UNITS = {"IDR": 100, "JPY": 1, "KRW": 1, "VND": 1}
 
 
 def format_money(amount_minor: int, currency: str) -> str:
     """Format an amount held in the currency's minor unit for the current locale."""
     factor = MINOR_UNITS.get(currency, 100)
-    value = amount_minor / factor
+    value = Decimal(amount_minor) / factor  # exact: no float ever touches money
     if currency in NO_DECIMALS:
         return format_currency(value, currency, format="¤ #,##0", currency_digits=False, locale=get_locale())
     return format_currency(value, currency, locale=get_locale())
@@ -23,7 +24,9 @@ def format_money(amount_minor: int, currency: str) -> str:
 def init_app(app) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters["money"] = format_money
+    app.jinja_env.filters["money_input"] = money_input
     app.jinja_env.globals["media_url"] = media_url
+    app.jinja_env.globals["srcset"] = srcset
 
     @app.context_processor
     def _globals():

@@ -297,3 +297,26 @@ def count_queries(app):
             event.remove(engine, "before_cursor_execute", record)
 
     return counter
+
+
+@pytest.fixture
+def create_product(app):
+    """create_product(tenant, title=None, options=(), price=150_000_00, stock=10, **fields) -> Product (detached)."""
+    from saas.catalog import services as catalog
+    from saas.catalog.models import Product
+    from saas.tenants.models import Tenant
+
+    def factory(tenant, title=None, options=(), price=150_000_00, stock=10, **fields):
+        n = next(_sequence)
+        with tenant_context(app, tenant.id):
+            store = db.session.get(Tenant, tenant.id)
+            product = catalog.create_product(store, title=title or f"Product {n}", options=options, price=price,
+                                             stock=stock, **fields)
+            db.session.commit()
+            product = db.session.get(Product, (tenant.id, product.id))
+            for variant in product.variants:
+                db.session.refresh(variant)
+            db.session.expunge_all()
+            return product
+
+    return factory

@@ -72,8 +72,11 @@ def _counts(ctx):
         return tuple(session.scalar(select(func.count()).select_from(model)) for model in (User, Tenant, Membership))
 
 
-def test_seed_demo_creates_the_demo_store_once(cli, ctx, client):
+def test_seed_demo_creates_the_demo_store_once(cli, ctx, client, monkeypatch):
     """The second run says the store is there and changes nothing; the demo merchant can sign in."""
+    from saas.catalog import demo
+
+    monkeypatch.setattr(demo, "SIZE", 96)  # small pictures keep this quick; their size changes nothing else
     before = _counts(ctx)
     first = cli("seed-demo")
     assert first.exit_code == 0, first.output

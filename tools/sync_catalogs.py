@@ -26,7 +26,7 @@ def main() -> None:
         po = TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po"
         if po.exists():
             run("update", "-i", str(POT), "-d", str(TRANSLATIONS), "-l", locale, "--no-fuzzy-matching",
-                "--ignore-obsolete", "--omit-header")
+                "--ignore-obsolete")  # keep the header: Plural-Forms and charset live there
         else:
             run("init", "-i", str(POT), "-d", str(TRANSLATIONS), "-l", locale)
     en = TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.po"

@@ -2,9 +2,10 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import EmailField, SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import Optional, Regexp
+from wtforms.validators import InputRequired, NumberRange, Optional, Regexp
 
 from saas.accounts.forms import LANGUAGES
+from saas.formfields import WholeNumberField
 from saas.tenants.services import CURRENCIES, TIMEZONES
 from saas.validators import max_length, required, strip, valid_email
 
@@ -26,3 +27,8 @@ class StoreSettingsForm(FlaskForm):
     locale = SelectField(_l("Store language"), choices=LANGUAGES)
     currency = SelectField(_l("Currency"), choices=[SelectChoice(c) for c in CURRENCIES])
     timezone = SelectField(_l("Time zone"), choices=[SelectChoice(t) for t in TIMEZONES])
+    low_stock_threshold = WholeNumberField(
+        _l("Low stock threshold"),
+        validators=[InputRequired(message=_l("Enter a whole number, such as 5.")),
+                    NumberRange(min=0, max=100000, message=_l("Enter a number from 0 to 100,000."))],
+    )

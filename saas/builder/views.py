@@ -81,6 +81,7 @@ def settings():
                     name=form.name.data, contact_email=form.contact_email.data, contact_phone=form.contact_phone.data or "",
                     address=form.address.data or "", locale=form.locale.data, currency=form.currency.data,
                     timezone=form.timezone.data, logo=logo_data, logo_name=upload.filename if upload else "",
+                    low_stock_threshold=form.low_stock_threshold.data,
                 )
             except ImageRejected as error:
                 db.session.rollback()
@@ -90,3 +91,7 @@ def settings():
                 flash(_("Settings saved."), "success")
                 return redirect(url_for("builder.settings"))
     return render_template("builder/settings.html", form=form, logo=store_settings.logo(tenant))
+
+
+# The catalog's pages register on the same blueprint (and so share its login and store binding).
+from saas.builder import collections, products, transfers  # noqa: E402,F401

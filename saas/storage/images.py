@@ -75,3 +75,11 @@ def media_url(media: MediaFile | None, width: int, ext: str = "webp") -> str | N
     sizes = media.renditions.get(ext) or next(iter(media.renditions.values()))
     chosen = min((int(w) for w in sizes if int(w) >= width), default=max(int(w) for w in sizes))
     return storage().url(sizes[str(chosen)])
+
+
+def srcset(media: MediaFile | None, ext: str = "webp") -> str:
+    """Every rendition of one format as an HTML srcset ("url 160w, url 480w, …")."""
+    if media is None or not media.renditions:
+        return ""
+    sizes = media.renditions.get(ext) or next(iter(media.renditions.values()))
+    return ", ".join(f"{storage().url(key)} {width}w" for width, key in sorted(sizes.items(), key=lambda kv: int(kv[0])))

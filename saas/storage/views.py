@@ -8,13 +8,18 @@ from saas.storage import LocalStorage, content_type_for, storage
 
 bp = HostBlueprint("media", __name__)
 
+# Files that only the builder hands out (CSV imports and exports, through their own checked views).
+PRIVATE_FOLDERS = {"imports", "exports"}
+
 
 @bp.get("/media/<path:key>")
 def file(key: str):
     backend = storage()
     if not isinstance(backend, LocalStorage):
         abort(404)
-    owner = key.split("/", 1)[0]
+    owner, _, rest = key.partition("/")
+    if rest.split("/", 1)[0] in PRIVATE_FOLDERS:
+        abort(404)
     if g.get("site") == "store":
         if owner != str(g.tenant.id):
             abort(404)

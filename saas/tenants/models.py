@@ -2,7 +2,7 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import BigInteger, Enum, Integer, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from saas.orm import PlatformModel, UTCDateTime
@@ -37,6 +37,7 @@ class Tenant(PlatformModel, db.Model):
     # A media_files id of this store; no foreign key, because media_files already points at tenants.
     logo_media_id: Mapped[int | None] = mapped_column(BigInteger)
     suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    low_stock_threshold: Mapped[int] = mapped_column(Integer, default=5, server_default="5")
 
     memberships: Mapped[list["Membership"]] = relationship(back_populates="tenant", cascade="all, delete-orphan")
 

@@ -21,7 +21,7 @@ class ChecklistItem:
 
 
 def update_settings(tenant: Tenant, *, name, contact_email, contact_phone, address, locale, currency, timezone,
-                    logo: bytes | None = None, logo_name: str = "") -> None:
+                    logo: bytes | None = None, logo_name: str = "", low_stock_threshold: int | None = None) -> None:
     """Apply the settings form; a new logo is re-encoded and stored before anything is flushed."""
     media = store_image(tenant.id, logo, "logo", LOGO_WIDTHS, logo_name) if logo else None
     tenant.name = name.strip()
@@ -33,7 +33,14 @@ def update_settings(tenant: Tenant, *, name, contact_email, contact_phone, addre
     tenant.timezone = timezone
     if media is not None:
         tenant.logo_media_id = media.id
+    threshold_changed = low_stock_threshold is not None and low_stock_threshold != tenant.low_stock_threshold
+    if threshold_changed:
+        tenant.low_stock_threshold = low_stock_threshold
     db.session.flush()
+    if threshold_changed:
+        from saas.catalog.services import refresh_stock_states
+
+        refresh_stock_states(tenant)
 
 
 def logo(tenant: Tenant) -> MediaFile | None:
@@ -47,6 +54,16 @@ def onboarding_checklist(tenant: Tenant) -> list[ChecklistItem]:
     from flask import url_for
 
     return [
+        ChecklistItem("product", _l("Add a product"), _has_products(),
+                      url_for("builder.new_product", slug=tenant.slug)),
         ChecklistItem("settings", _l("Add your logo and contact details"), tenant.logo_media_id is not None,
                       url_for("builder.settings", slug=tenant.slug)),
     ]
+
+
+def _has_products() -> bool:
+    from sqlalchemy import select
+
+    from saas.catalog.models import Product
+
+    return db.session.scalar(select(Product.id).limit(1)) is not None

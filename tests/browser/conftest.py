@@ -11,8 +11,6 @@ from pathlib import Path
 
 import pytest
 from flask import got_request_exception
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from saas import create_app

@@ -3,6 +3,8 @@ import re
 
 import pytest
 
+from tests.browser.helpers import ensure_merchant, expect
+
 pytestmark = pytest.mark.browser
 
 NAME = "Sari Wulandari"
@@ -12,24 +14,10 @@ STORE_NAME = "Batik Sari Solo"
 SLUG = "batik-sari-solo"
 
 
-def expect(*args, **kwargs):
-    # Imported late so that a machine without Playwright skips (in the `browser` fixture) instead of erroring.
-    from playwright.sync_api import expect as playwright_expect
-
-    return playwright_expect(*args, **kwargs)
-
-
 @pytest.fixture
 def merchant(live_server):
     """The merchant of the signup test; made directly when that test didn't run first (e.g. with -k)."""
-    from saas.accounts.services import find_user
-    from saas.extensions import db
-    from saas.tenants.services import sign_up
-
-    with live_server.app.app_context():
-        if find_user(EMAIL) is None:
-            sign_up(NAME, EMAIL, PASSWORD, STORE_NAME, SLUG, "en")
-            db.session.commit()
+    ensure_merchant(live_server, NAME, EMAIL, PASSWORD, STORE_NAME, SLUG)
     return {"email": EMAIL, "password": PASSWORD, "slug": SLUG, "store_name": STORE_NAME}
 
 

@@ -35,6 +35,7 @@ def test_name_saved_through_settings_is_escaped(client, store_client, store):
     name = '"><svg onload=alert(2)>'
     response = client.post("/stores/toko-xss/settings", data={
         "name": name, "contact_email": "halo@example.com", "locale": "en", "currency": "IDR", "timezone": "Asia/Jakarta",
+        "low_stock_threshold": "5",
     })
     assert response.status_code == 302
     for page in (client.get("/stores/toko-xss/").get_data(as_text=True), store_client(store).get("/").get_data(as_text=True)):

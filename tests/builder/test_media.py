@@ -15,7 +15,7 @@ def upload_logo(client, slug):
     Image.new("RGB", (120, 60), (10, 120, 200)).save(buffer, "PNG")
     buffer.seek(0)
     data = {"name": slug, "contact_email": "halo@example.com", "locale": "en", "currency": "IDR",
-            "timezone": "Asia/Jakarta", "logo": FileStorage(buffer, filename="logo.png", content_type="image/png")}
+            "timezone": "Asia/Jakarta", "low_stock_threshold": "5", "logo": FileStorage(buffer, filename="logo.png", content_type="image/png")}
     boundary, body = encode_multipart(data)
     response = client.post(f"/stores/{slug}/settings", data=body, content_type=f"multipart/form-data; boundary={boundary}")
     assert response.status_code == 302

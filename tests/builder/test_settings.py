@@ -20,6 +20,7 @@ SETTINGS = {
     "locale": "en",
     "currency": "USD",
     "timezone": "Asia/Makassar",
+    "low_stock_threshold": "5",
 }
 
 

@@ -20,4 +20,4 @@ def owner_and_store(create_user, create_store):
 def settings_form(store, **extra) -> dict:
     """The builder settings form as the browser posts it."""
     return {"name": store.name, "contact_email": "sari@example.com", "contact_phone": "", "address": "",
-            "locale": "en", "currency": "IDR", "timezone": "Asia/Jakarta", **extra}
+            "locale": "en", "currency": "IDR", "timezone": "Asia/Jakarta", "low_stock_threshold": "5", **extra}
