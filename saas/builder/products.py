@@ -227,8 +227,7 @@ def _editor(product: Product, form=None, options_form=None, row_errors=None, row
         row_errors=row_errors or {}, stock_form=stock_form, image_form=image_form or ImageUploadForm(formdata=None),
         history=catalog.stock_history(product), reason_labels=REASON_LABELS,
         variant_titles={v.id: v.title for v in variants},
-        product_collections=[c for c in collections.all_collections()
-                             if c.id in set(collections.collections_of(product))],
+        all_collections=collections.all_collections(), member_of=set(collections.collections_of(product)),
     )
 
 
@@ -265,6 +264,16 @@ def edit_product(product_id):
         db.session.rollback()
         _put_errors(errors, form)
     return _editor(_product(product_id), form=form)
+
+
+@bp.post("/<slug>/products/<int:product_id>/collections")
+def product_collections(product_id):
+    """The editor's collection checkboxes: the manual collections this product belongs to."""
+    product = _product(product_id)
+    collections.set_manual_collections(product, request.form.getlist("collection_ids"))
+    db.session.commit()
+    flash(_("Collections saved."), "success")
+    return redirect(url_for("builder.edit_product", product_id=product_id))
 
 
 @bp.post("/<slug>/products/<int:product_id>/options")

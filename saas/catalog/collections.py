@@ -308,3 +308,15 @@ def delete_collection(collection: Collection) -> None:
 
 def all_collections() -> list[Collection]:
     return list(db.session.scalars(select(Collection).order_by(Collection.title)))
+
+
+def set_manual_collections(product: Product, collection_ids) -> None:
+    """Put the product in exactly these manual collections (added at the end); automated ones are not touched."""
+    wanted = {int(i) for i in collection_ids if str(i).isdigit()}
+    manual = list(db.session.scalars(select(Collection).where(Collection.kind == CollectionKind.MANUAL)))
+    current = set(collections_of(product))
+    for collection in manual:
+        if collection.id in wanted and collection.id not in current:
+            add_products(collection, [product.id])
+        elif collection.id not in wanted and collection.id in current:
+            remove_product(collection, product.id)

@@ -314,6 +314,7 @@ def test_no_product_url_reaches_another_store(client, store, create_store, creat
         ("get", f"{BASE}/{theirs.id}"),
         ("post", f"{BASE}/{theirs.id}"),
         ("post", f"{BASE}/{theirs.id}/options"),
+        ("post", f"{BASE}/{theirs.id}/collections"),
         ("post", f"{BASE}/{theirs.id}/variants/{variant_id}"),
         ("post", f"{BASE}/{theirs.id}/images"),
         ("post", f"{BASE}/{theirs.id}/images/order"),
@@ -345,3 +346,27 @@ def test_low_stock_threshold_setting_moves_products(client, store, create_produc
     client.post("/stores/batik-sari/settings", data={**SETTINGS, "currency": "IDR", "low_stock_threshold": "2"})
     assert "Tiga" not in client.get(f"{BASE}?stock=low").get_data(as_text=True)
     assert "Tiga" in client.get(f"{BASE}?stock=in_stock").get_data(as_text=True)
+
+
+def test_editor_sets_manual_collections_and_leaves_automated_ones(client, store, create_product, ctx):
+    from saas.catalog import collections
+    from saas.catalog.models import CollectionKind
+    from saas.tenants.models import Tenant
+
+    product = create_product(store, title="Kemeja", tags="pria")
+    with ctx(store.id) as session:
+        tenant = session.get(Tenant, store.id)
+        first = collections.save_collection(tenant, None, title="Pilihan")
+        second = collections.save_collection(tenant, None, title="Baru")
+        auto = collections.save_collection(tenant, None, title="Pria", kind=CollectionKind.AUTOMATED,
+                                           rules=[{"field": "tag", "relation": "equals", "value": "pria"}])
+        collections.add_products(second, [product.id])
+        session.commit()
+        ids = first.id, second.id, auto.id
+    page = client.get(f"{BASE}/{product.id}").get_data(as_text=True)
+    assert "Pilihan" in page and "Automated collections follow their conditions." in page
+    response = client.post(f"{BASE}/{product.id}/collections", data={"collection_ids": [str(ids[0]), str(ids[2])]})
+    assert response.status_code == 302
+    with ctx(store.id) as session:
+        product_row = session.get(Product, (store.id, product.id))
+        assert set(collections.collections_of(product_row)) == {ids[0], ids[2]}  # auto kept, "Baru" left

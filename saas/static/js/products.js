@@ -40,12 +40,22 @@ for (const form of document.querySelectorAll("form[data-variant-form]")) {
         method: "POST", body: new FormData(form), headers: { Accept: "application/json" },
       });
       const answer = await response.json();
-      for (const slot of row.querySelectorAll("[data-error-for]")) {
-        const message = answer.errors?.[slot.dataset.errorFor] || "";
+      // Error messages sit under their input; they are made here when first needed (the page ships none).
+      row.querySelectorAll("[data-error-for]").forEach((slot) => slot.remove());
+      for (const [name, message] of Object.entries(answer.errors || {})) {
+        const input = row.querySelector(`[name$="-${name}"]`);
+        if (!input) continue;
+        const slot = document.createElement("p");
+        slot.className = "field__error";
+        slot.dataset.errorFor = name;
+        slot.setAttribute("role", "alert");
         slot.textContent = message;
-        slot.hidden = !message;
-        const input = row.querySelector(`[name$="-${slot.dataset.errorFor}"]`);
-        input?.setAttribute("aria-invalid", message ? "true" : "false");
+        input.after(slot);
+      }
+      for (const input of row.querySelectorAll("input, select")) {
+        const name = input.name.split("-").pop();
+        if (answer.errors?.[name]) input.setAttribute("aria-invalid", "true");
+        else input.removeAttribute("aria-invalid");
       }
       row.classList.toggle("variant-table__row--error", !answer.ok);
       if (answer.ok) {
