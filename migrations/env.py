@@ -5,6 +5,8 @@ from flask import current_app
 
 from alembic import context
 
+from saas.catalog.fulltext import include_name as search_include_name
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -61,7 +63,8 @@ def run_migrations_offline():
     """
     url = config.get_main_option("sqlalchemy.url")
     context.configure(
-        url=url, target_metadata=get_metadata(), literal_binds=True
+        url=url, target_metadata=get_metadata(), literal_binds=True,
+        include_name=search_include_name,
     )
 
     with context.begin_transaction():
@@ -89,6 +92,8 @@ def run_migrations_online():
     conf_args = current_app.extensions['migrate'].configure_args
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
+    # the storefront search table (FTS5 on SQLite) lives outside the metadata: autogenerate leaves it alone
+    conf_args.setdefault("include_name", search_include_name)
 
     connectable = get_engine()
 

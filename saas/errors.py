@@ -50,6 +50,10 @@ def init_app(app) -> None:
         if g.get("site") == "unknown":
             return render_template("errors/unknown_host.html"), 404
         if g.get("site") == "store":
+            if code == 404 and g.get("tenant") is not None and g.tenant.is_active:
+                from saas.storefront.views import not_found
+
+                return not_found()  # the store's own themed page, with its header, search and products
             return render_template("errors/store_error.html", code=code, tenant=g.tenant), code
         template = f"errors/{code}.html" if code in PAGES else "errors/generic.html"
         return render_template(template, error=error), code

@@ -12,7 +12,9 @@ from saas.catalog.models import (  # noqa: F401
     SlugRedirect,
     Variant,
 )
+from saas.content.models import Menu, MenuItem, Page  # noqa: F401
 from saas.jobs.models import FailedJob  # noqa: F401
 from saas.platform.models import AuditEvent  # noqa: F401
 from saas.storage.models import MediaFile  # noqa: F401
+from saas.storefront.models import StoreTheme, Subscriber, ThemeVersion  # noqa: F401
 from saas.tenants.models import Domain, Membership, Tenant  # noqa: F401

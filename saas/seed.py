@@ -1,6 +1,7 @@
 """The demo store that `make run` seeds: http://demo.localhost:5000, merchant demo@etalase.test."""
 from saas.accounts import services as accounts
 from saas.catalog.demo import seed_demo_catalog
+from saas.content.services import create_default_content
 from saas.cli import DEMO_EMAIL, DEMO_PASSWORD
 from saas.extensions import db
 from saas.jobs.queue import run_ready_in_process
@@ -15,7 +16,8 @@ def seed_demo_store() -> str:
     existing = store_by_slug(DEMO_SLUG)
     if existing is not None:
         # A store seeded before the demo catalog existed gets the catalog now; one with products is left alone.
-        if seed_demo_catalog(existing, accounts.find_user(DEMO_EMAIL)):
+        added = seed_demo_catalog(existing, accounts.find_user(DEMO_EMAIL))
+        if create_default_content(existing) or added:  # stores seeded before pages and menus existed get them too
             db.session.commit()
             return "catalog added"
         return "unchanged"
@@ -23,6 +25,7 @@ def seed_demo_store() -> str:
     tenant: Tenant = _create_demo_tenant(user)
     tenant.contact_phone = "+62 812 3456 7890"
     tenant.address = "Jl. Malioboro No. 52, Yogyakarta 55271"
+    create_default_content(tenant)  # after the contact details, which the Contact page shows
     seed_demo_catalog(tenant, user)
     db.session.commit()
     run_ready_in_process()

@@ -19,7 +19,9 @@ def extracted_messages() -> set[str]:
         str(ROOT), method_map, options_map, keywords=KEYWORDS
     ):
         found.add(message if isinstance(message, str) else message[0])
-    return found
+    from saas.storefront.theme_messages import theme_messages
+
+    return found | set(theme_messages())
 
 
 def catalog(locale: str):

@@ -22,6 +22,7 @@ def run(*args: str) -> None:
 def main() -> None:
     run("extract", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext", "--no-location", "--sort-output",
         "-o", str(POT), ".")
+    _add_theme_messages()
     for locale in ("id", "en"):
         po = TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po"
         if po.exists():
@@ -42,6 +43,20 @@ def main() -> None:
     print(f"{len(missing)} Indonesian messages to translate")
     for msgid in missing:
         print("  ", msgid if isinstance(msgid, str) else msgid[0])
+
+
+def _add_theme_messages() -> None:
+    """Theme schemas are JSON, which Babel doesn't extract: their labels join the template by hand."""
+    sys.path.insert(0, str(ROOT))
+    from saas.storefront.theme_messages import theme_messages
+
+    with open(POT, "rb") as f:
+        template = read_po(f)
+    for message in theme_messages():
+        if message not in template:
+            template.add(message, auto_comments=["theme schema"])
+    with open(POT, "wb") as f:
+        write_po(f, template, sort_output=True, omit_header=False)
 
 
 if __name__ == "__main__":

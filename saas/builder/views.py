@@ -36,7 +36,7 @@ def _bind_store(endpoint, values):
 
 @bp.url_defaults
 def _fill_slug(endpoint, values):
-    if "slug" not in values and g.get("tenant") is not None and g.get("site") == "platform":
+    if endpoint != "builder.stores" and "slug" not in values and g.get("tenant") is not None and g.get("site") == "platform":
         values["slug"] = g.tenant.slug
 
 
@@ -94,4 +94,4 @@ def settings():
 
 
 # The catalog's pages register on the same blueprint (and so share its login and store binding).
-from saas.builder import collections, products, transfers  # noqa: E402,F401
+from saas.builder import collections, content, products, themes, transfers  # noqa: E402,F401

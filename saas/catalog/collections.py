@@ -17,9 +17,9 @@ from saas.catalog.models import (
     StockState,
 )
 from saas.catalog.services import (
-    SLUG_PATTERN,
     CatalogError,
     CatalogErrors,
+    check_listing_fields,
     record_slug_change,
     sanitize_html,
     slugify,
@@ -75,18 +75,9 @@ def clean_rules(rules: list[dict], currency: str, locale: str) -> list[dict]:
 
 
 def _check_fields(title, slug, seo_title, seo_description) -> dict:
-    errors = {}
-    if not (title or "").strip():
-        errors["title"] = _l("Give the collection a title.")
-    elif len(title.strip()) > 255:
-        errors["title"] = _l("Use at most %(max)d characters.", max=255)
-    if slug and not SLUG_PATTERN.match(slug):
-        errors["slug"] = _l("Use lowercase letters, digits and hyphens, such as kemeja-batik-biru.")
-    if len(seo_title or "") > 255:
-        errors["seo_title"] = _l("Use at most %(max)d characters.", max=255)
-    if len(seo_description or "") > 500:
-        errors["seo_description"] = _l("Use at most %(max)d characters.", max=500)
-    return errors
+    return check_listing_fields(
+        title, slug, seo_title, seo_description, missing_title=_l("Give the collection a title."),
+        slug_hint=_l("Use lowercase letters, digits and hyphens, such as kemeja-batik-biru."))
 
 
 def save_collection(tenant, collection: Collection | None, *, title: str, slug: str = "", description_html: str = "",

@@ -220,20 +220,30 @@ def refresh_summary(product: Product, threshold: int) -> None:
     product.search_codes = " ".join(code for v in variants for code in (v.sku or "", v.barcode or "") if code).lower()
 
 
-def check_product_fields(title, slug, seo_title, seo_description, vendor, product_id=None) -> dict:
+def check_listing_fields(title, slug, seo_title, seo_description, *, missing_title, slug_hint) -> dict:
+    """The checks that products, collections and pages share: a title, a well-formed slug, SEO lengths."""
     errors = {}
     if not (title or "").strip():
-        errors["title"] = _l("Give the product a title.")
+        errors["title"] = missing_title
     elif len(title.strip()) > 255:
         errors["title"] = _l("Use at most %(max)d characters.", max=255)
     if slug and not SLUG_PATTERN.match(slug):
-        errors["slug"] = _l("Use lowercase letters, digits and hyphens, such as kemeja-batik-biru.")
-    if len(vendor or "") > 255:
-        errors["vendor"] = _l("Use at most %(max)d characters.", max=255)
+        errors["slug"] = slug_hint
+    elif len(slug or "") > 200:
+        errors["slug"] = _l("Use at most %(max)d characters.", max=200)
     if len(seo_title or "") > 255:
         errors["seo_title"] = _l("Use at most %(max)d characters.", max=255)
     if len(seo_description or "") > 500:
         errors["seo_description"] = _l("Use at most %(max)d characters.", max=500)
+    return errors
+
+
+def check_product_fields(title, slug, seo_title, seo_description, vendor, product_id=None) -> dict:
+    errors = check_listing_fields(
+        title, slug, seo_title, seo_description, missing_title=_l("Give the product a title."),
+        slug_hint=_l("Use lowercase letters, digits and hyphens, such as kemeja-batik-biru."))
+    if len(vendor or "") > 255:
+        errors["vendor"] = _l("Use at most %(max)d characters.", max=255)
     return errors
 
 

@@ -1,21 +1,63 @@
-"""The shopper's storefront on <slug>.PLATFORM_HOST (and custom domains). Themes replace these pages later."""
-from flask import abort, g, redirect, render_template, url_for
-from sqlalchemy import select
+"""The shopper's storefront on <slug>.PLATFORM_HOST (and custom domains), rendered by the store's theme."""
+import os
 
-from saas.catalog import collections
+from flask import abort, g, redirect, request, send_file, url_for
+from flask_babel import gettext as _
+from markupsafe import Markup
+from sqlalchemy import select
+from werkzeug.security import safe_join
+
+from saas.catalog import collections as catalog_collections
 from saas.catalog import services as catalog
 from saas.catalog.models import Collection, Product, ProductStatus
 from saas.extensions import db
 from saas.routing import HostBlueprint
+from saas.storage.images import media_url
+from saas.storefront import listing, look, seo, themes
 from saas.tenants import settings as store_settings
 
 bp = HostBlueprint("storefront", __name__)
 
 
+def _render(page_type: str, status: int = 200, **context):
+    tenant = g.tenant
+    context.setdefault("page_title", tenant.name)
+    context.setdefault("page_description", _("Shop online at %(name)s.", name=tenant.name))
+    context.setdefault("canonical_url", request.base_url)
+    token = request.args.get("preview")
+    preview_look = look.look_for_preview(token, tenant.id) if token else None
+    html = look.render_page(page_type, {
+        "tenant": tenant, "store_logo": store_settings.logo(tenant), "main_menu": _menu("main"),
+        "footer_menu": _menu("footer"), "featured_products": catalog.visible_products(8), **context,
+    }, look=preview_look, preview=preview_look is not None)
+    headers = {"Content-Type": "text/html; charset=utf-8"}
+    if preview_look is not None:
+        headers.update({"Cache-Control": "no-store", "X-Robots-Tag": "noindex"})
+    return html, status, headers
+
+
+def _menu(handle: str) -> list:
+    try:
+        from saas.content import services as content
+    except ImportError:  # the content package arrives with the pages and menus work
+        content = None
+    if content is not None and hasattr(content, "get_menu"):
+        return content.get_menu(handle)
+    if handle == "main":
+        items = [{"title": _("Home"), "url": url_for("storefront.home"), "children": []},
+                 {"title": _("Catalog"), "url": url_for("storefront.collection", slug="all"), "children": []}]
+        return items + [{"title": c.title, "url": url_for("storefront.collection", slug=c.slug), "children": []}
+                        for c in catalog_collections.all_collections()[:5]]
+    return []
+
+
 @bp.get("/")
 def home():
-    return render_template("storefront/home.html", tenant=g.tenant, logo=store_settings.logo(g.tenant),
-                           products=catalog.visible_products(), collections=collections.all_collections())
+    logo = store_settings.logo(g.tenant)
+    organization = seo.organization_jsonld(g.tenant, url_for("storefront.home", _external=True),
+                                           _absolute(media_url(logo, 480)) if logo else None)
+    return _render("home", og_type="website", subscribed=request.args.get("subscribed", ""),
+                   jsonld=seo.jsonld_script(organization))
 
 
 @bp.get("/products/<slug>")
@@ -26,20 +68,132 @@ def product(slug):
         target = db.session.scalar(select(Product).where(Product.id == moved_to)) if moved_to else None
         if target is not None and target.status == ProductStatus.ACTIVE:
             return redirect(url_for("storefront.product", slug=target.slug), 301)
-        abort(404)
-    return render_template("storefront/product.html", tenant=g.tenant, logo=store_settings.logo(g.tenant),
-                           product=found)
+        return not_found()
+    variant = listing.chosen_variant(found, request.args)
+    url = url_for("storefront.product", slug=found.slug, _external=True)
+    images = [_absolute(media_url(image.media, 960)) for image in found.images]
+    trail = [(g.tenant.name, url_for("storefront.home", _external=True)),
+             (_("All products"), url_for("storefront.collection", slug="all", _external=True)), (found.title, url)]
+    jsonld = seo.jsonld_script(seo.product_jsonld(found, g.tenant, url, images)) + seo.jsonld_script(
+        seo.breadcrumbs_jsonld(trail))
+    available = not variant.track_stock or variant.stock > 0 or variant.allow_backorder
+    return _render(
+        "product", product=found, variant=variant, available=available,
+        availability=listing.availability_text(variant, g.tenant),
+        variants_json=Markup(listing.variants_json(found, g.tenant)), related=listing.related(found),
+        page_title=f"{found.seo_title or found.title} · {g.tenant.name}",
+        page_description=listing.describe(found.seo_description or found.description_html or found.title),
+        canonical_url=url, og_type="product", og_image=images[0] if images else None, jsonld=jsonld,
+    )
 
 
 @bp.get("/collections/<slug>")
 def collection(slug):
-    found = db.session.scalar(select(Collection).where(Collection.slug == slug))
+    if slug == "all":
+        found = listing.AllProducts(_("All products"))
+    else:
+        found = db.session.scalar(select(Collection).where(Collection.slug == slug))
+        if found is None:
+            moved_to = catalog.redirect_target("collection", slug)
+            target = db.session.scalar(select(Collection).where(Collection.id == moved_to)) if moved_to else None
+            if target is not None:
+                return redirect(url_for("storefront.collection", slug=target.slug), 301)
+            return not_found()
+    filters = listing.CollectionFilters.from_args(request.args, g.tenant)
+    page = listing.collection_page(found, filters, request.args.get("page"))
+    return _render(
+        "collection", collection=found, filters=filters, page=page, sort_options=listing.sort_options(),
+        filter_options=listing.option_values(found), filter_vendors=listing.vendors_in(found),
+        page_url=lambda n: url_for("storefront.collection", slug=slug, **{**filters.as_args(), "page": n}),
+        page_title=f"{found.seo_title or found.title} · {g.tenant.name}",
+        page_description=listing.describe(found.seo_description or found.description_html or found.title),
+        canonical_url=url_for("storefront.collection", slug=slug, _external=True),
+    )
+
+
+@bp.get("/pages/<slug>")
+def page(slug):
+    from saas.content import services as content
+
+    found = content.page_by_slug(slug)
     if found is None:
-        moved_to = catalog.redirect_target("collection", slug)
-        target = db.session.scalar(select(Collection).where(Collection.id == moved_to)) if moved_to else None
-        if target is not None:
-            return redirect(url_for("storefront.collection", slug=target.slug), 301)
+        return not_found()
+    return _render("page", page=found, page_title=f"{found.seo_title or found.title} · {g.tenant.name}",
+                   page_description=listing.describe(found.seo_description or found.body_html or found.title),
+                   canonical_url=url_for("storefront.page", slug=found.slug, _external=True))
+
+
+@bp.get("/search")
+def search():
+    query = (request.args.get("q") or "").strip()[:200]
+    results, total, suggestion = listing.search(query)
+    return _render("search", search_query=query, results=results, total=total, suggestion=suggestion,
+                   page_title=_("Search") + f" · {g.tenant.name}")
+
+
+@bp.route("/cart", methods=["GET", "POST"])
+def cart():
+    """Ordering arrives with the checkout issue; until then the cart says so plainly instead of pretending."""
+    if request.method == "POST":
+        if not _same_origin():
+            abort(403)
+        return redirect(url_for("storefront.cart"), 303)
+    return _render("cart", page_title=_("Cart") + f" · {g.tenant.name}")
+
+
+@bp.post("/newsletter")
+def newsletter():
+    if not _same_origin():
+        abort(403)
+    subscribed = look.subscribe(request.form.get("email", ""))
+    db.session.commit()
+    back = url_for("storefront.home", subscribed="1" if subscribed else "0")
+    return redirect(f"{back}#newsletter", 303)
+
+
+def _same_origin() -> bool:
+    """Low-risk storefront posts carry no CSRF token (pages are cached); SameSite=Lax plus this check guard them."""
+    origin = request.headers.get("Origin") or request.headers.get("Referer") or ""
+    return not origin or origin.split("://", 1)[-1].split("/", 1)[0] == request.host
+
+
+@bp.get("/theme-assets/<theme>/<path:path>")
+def theme_asset(theme, path):
+    chosen = themes.themes().get(theme)
+    if chosen is None:
         abort(404)
-    products = [p for p in collections.products_in(found, with_images=True) if p.status == ProductStatus.ACTIVE]
-    return render_template("storefront/collection.html", tenant=g.tenant, logo=store_settings.logo(g.tenant),
-                           collection=found, products=products)
+    for folder in chosen.chain:
+        candidate = safe_join(str(folder / "static"), path)
+        if candidate and os.path.isfile(candidate):
+            response = send_file(candidate, max_age=31536000)
+            response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+            return response
+    abort(404)
+
+
+@bp.get("/sitemap.xml")
+def sitemap():
+    from saas.content import services as content
+
+    base = url_for("storefront.home", _external=True).rstrip("/")
+    products = db.session.scalars(select(Product).where(Product.status == ProductStatus.ACTIVE)
+                                  .order_by(Product.id).limit(50000))
+    xml = seo.sitemap_xml(base, list(products), catalog_collections.all_collections(),
+                          [p for p in content.all_pages() if p.published])
+    return xml, 200, {"Content-Type": "application/xml; charset=utf-8"}
+
+
+@bp.get("/robots.txt")
+def robots():
+    return seo.robots_txt(url_for("storefront.home", _external=True).rstrip("/")), 200, {
+        "Content-Type": "text/plain; charset=utf-8"}
+
+
+def _absolute(url: str | None) -> str | None:
+    if not url or url.startswith("http"):
+        return url
+    return request.host_url.rstrip("/") + url
+
+
+def not_found():
+    return _render("404", status=404, page_title=_("Page not found") + f" · {g.tenant.name}")

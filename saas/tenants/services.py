@@ -67,6 +67,9 @@ def create_store(owner: User, name: str, slug: str, contact_email: str | None = 
     db.session.flush()
     db.session.add(Membership(user_id=owner.id, tenant_id=tenant.id, role=Role.OWNER))
     db.session.flush()
+    from saas.content.services import create_default_content  # here: content imports the catalog, which is heavier
+
+    create_default_content(tenant)  # About, Contact, FAQ, the policies and the menus, for the merchant to edit
     return tenant
 
 

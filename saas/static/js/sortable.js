@@ -42,6 +42,7 @@ for (const list of document.querySelectorAll("[data-sortable]")) {
       saved = ids.join();
       if (status) status.textContent = answer.message || list.dataset.saved;
       list.dataset.state = "saved";
+      list.dispatchEvent(new CustomEvent("sortable:saved", { detail: { ids } }));
     } catch {
       if (status) status.textContent = list.dataset.failed;
       list.dataset.state = "failed";

@@ -1,0 +1,246 @@
+"""What storefront pages show: the chosen variant, collection pages with filters and sorting, search."""
+import json
+import re
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from saas.catalog.models import CollectionProduct, Product, ProductStatus, StockState, Variant
+from saas.extensions import db
+from saas.money import MoneyError, money_input, parse_money
+from saas.platform.pagination import paginate
+from saas.storage.images import media_url
+
+PER_PAGE = 24
+SORTS = {
+    "featured": _l("Featured"),
+    "price-asc": _l("Price, low to high"),
+    "price-desc": _l("Price, high to low"),
+    "newest": _l("Newest"),
+    "title": _l("Name, A to Z"),
+}
+
+
+class AllProducts:
+    """The /collections/all pseudo-collection: every active product."""
+
+    id = None
+    slug = "all"
+    description_html = ""
+    seo_title = ""
+    seo_description = ""
+
+    def __init__(self, title):
+        self.title = title
+
+
+def sort_options():
+    return [(key, str(label)) for key, label in SORTS.items()]
+
+
+@dataclass
+class CollectionFilters:
+    sort: str = "featured"
+    available: bool = False
+    min_price: int | None = None
+    max_price: int | None = None
+    min_text: str = ""
+    max_text: str = ""
+    vendors: list = field(default_factory=list)
+    options: list = field(default_factory=list)  # ["Ukuran:M", …]
+
+    @classmethod
+    def from_args(cls, args, tenant) -> "CollectionFilters":
+        """From the query string; anything malformed is ignored rather than failing."""
+        filters = cls()
+        sort = args.get("sort", "featured")
+        filters.sort = sort if sort in SORTS else "featured"
+        filters.available = args.get("available") == "1"
+        for name in ("min", "max"):
+            text = (args.get(name) or "").strip()[:20]
+            try:
+                amount = parse_money(text, tenant.currency, tenant.locale)
+            except MoneyError:
+                amount = None
+            if amount is not None:
+                setattr(filters, f"{name}_price", amount)
+                setattr(filters, f"{name}_text", money_input(amount, tenant.currency, tenant.locale))
+        filters.vendors = [v[:255] for v in args.getlist("vendor")[:20] if v]
+        filters.options = [o[:300] for o in args.getlist("opt")[:30] if ":" in o]
+        return filters
+
+    @property
+    def active(self) -> bool:
+        return bool(self.available or self.min_price is not None or self.max_price is not None or self.vendors
+                    or self.options)
+
+    @property
+    def count(self) -> int:
+        return (int(self.available) + int(self.min_price is not None or self.max_price is not None)
+                + len(self.vendors) + len(self.options))
+
+    def as_args(self) -> dict:
+        args = {"sort": self.sort} if self.sort != "featured" else {}
+        if self.available:
+            args["available"] = "1"
+        if self.min_text:
+            args["min"] = self.min_text
+        if self.max_text:
+            args["max"] = self.max_text
+        if self.vendors:
+            args["vendor"] = self.vendors
+        if self.options:
+            args["opt"] = self.options
+        return args
+
+
+def _products_of(collection):
+    statement = select(Product).where(Product.status == ProductStatus.ACTIVE)
+    if collection.id is not None:
+        statement = statement.join(CollectionProduct, CollectionProduct.product_id == Product.id).where(
+            CollectionProduct.collection_id == collection.id)
+    return statement
+
+
+def collection_page(collection, filters: CollectionFilters, page_arg):
+    statement = _products_of(collection)
+    if filters.available:
+        statement = statement.where(Product.stock_state != StockState.OUT)
+    if filters.min_price is not None:
+        statement = statement.where(Product.price_max >= filters.min_price)
+    if filters.max_price is not None:
+        statement = statement.where(Product.price_min <= filters.max_price)
+    if filters.vendors:
+        statement = statement.where(func.lower(Product.vendor).in_([v.lower() for v in filters.vendors]))
+    by_option = {}
+    for pair in filters.options:
+        name, _, value = pair.partition(":")
+        by_option.setdefault(name, []).append(value)
+    for values in by_option.values():
+        # A variant holds an option's value in option1..3; matching any of the three keeps the query simple.
+        statement = statement.where(select(Variant.id).where(
+            Variant.product_id == Product.id,
+            or_(Variant.option1.in_(values), Variant.option2.in_(values), Variant.option3.in_(values)),
+        ).exists())
+    order = {
+        "featured": [CollectionProduct.position, Product.created_at.desc()] if collection.id is not None
+        else [Product.created_at.desc()],
+        "price-asc": [Product.price_min.asc()],
+        "price-desc": [Product.price_min.desc()],
+        "newest": [Product.created_at.desc()],
+        "title": [func.lower(Product.title)],
+    }[filters.sort]
+    statement = statement.order_by(*order, Product.id.desc()).options(selectinload(Product.images))
+    return paginate(statement, page_arg, PER_PAGE)
+
+
+def option_values(collection) -> list[dict]:
+    """The option names and values of the collection's products, for the filter (one query)."""
+    rows = db.session.scalars(_products_of(collection).with_only_columns(Product.options).limit(500))
+    merged: dict[str, list] = {}
+    for options in rows:
+        for option in options or []:
+            values = merged.setdefault(option["name"], [])
+            values.extend(v for v in option["values"] if v not in values)
+    return [{"name": name, "values": values[:40]} for name, values in list(merged.items())[:6]]
+
+
+def vendors_in(collection) -> list[str]:
+    statement = (_products_of(collection).with_only_columns(Product.vendor).where(Product.vendor != "")
+                 .group_by(Product.vendor).order_by(Product.vendor).limit(50))
+    return list(db.session.scalars(statement))
+
+
+def chosen_variant(product: Product, args) -> Variant:
+    """The variant named by ?variant=, else by option1..3 (the no-JS picker), else the first available."""
+    variants = product.variants
+    wanted = args.get("variant", "")
+    if wanted.isdigit():
+        found = next((v for v in variants if v.id == int(wanted)), None)
+        if found:
+            return found
+    picked = [args.get(f"option{i}") for i in range(1, 4)]
+    if any(picked):
+        found = next((v for v in variants if v.option_values == [p for p in picked[: len(v.option_values)]]), None)
+        if found:
+            return found
+    return next((v for v in variants if not v.track_stock or v.stock > 0 or v.allow_backorder), variants[0])
+
+
+def availability_text(variant: Variant, tenant) -> str:
+    if not variant.track_stock:
+        return _("In stock")
+    if variant.stock <= 0:
+        return _("Available to order") if variant.allow_backorder else _("Sold out")
+    threshold = variant.low_stock_threshold if variant.low_stock_threshold is not None else tenant.low_stock_threshold
+    if variant.stock <= threshold:
+        return _("Only %(n)d left", n=variant.stock)
+    return _("In stock")
+
+
+def variants_json(product: Product, tenant) -> str:
+    """The variants for the picker script; `<` is escaped so that merchant text can't close the script tag."""
+    from saas.templating import format_money
+
+    data = [{
+        "id": str(v.id), "options": v.option_values, "price": format_money(v.price, tenant.currency),
+        "compare_at": format_money(v.compare_at_price, tenant.currency) if v.compare_at_price and v.compare_at_price > v.price else "",
+        "available": not v.track_stock or v.stock > 0 or v.allow_backorder,
+        "availability": availability_text(v, tenant), "image": str(v.image_id or ""), "sku": v.sku or "",
+    } for v in product.variants]
+    text = json.dumps({"variants": data, "sold_out": _("Sold out"), "add": _("Add to cart")}, ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def related(product: Product, limit: int = 8) -> list[Product]:
+    """Other active products from the product's collections, else the newest ones."""
+    in_same = select(CollectionProduct.collection_id).where(CollectionProduct.product_id == product.id)
+    neighbours = select(CollectionProduct.product_id).where(CollectionProduct.collection_id.in_(in_same))
+    statement = (select(Product).where(Product.id.in_(neighbours), Product.id != product.id,
+                                       Product.status == ProductStatus.ACTIVE)
+                 .order_by(Product.id.desc()).limit(limit).options(selectinload(Product.images)))
+    found = list(db.session.scalars(statement))
+    if not found:
+        found = list(db.session.scalars(select(Product).where(Product.status == ProductStatus.ACTIVE,
+                                                              Product.id != product.id)
+                                        .order_by(Product.created_at.desc()).limit(limit)
+                                        .options(selectinload(Product.images))))
+    return found
+
+
+def describe(text: str, limit: int = 160) -> str:
+    """Plain text for a meta description: tags stripped, whitespace collapsed, cut at a word."""
+    plain = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text or "")).strip()
+    if len(plain) <= limit:
+        return plain
+    return plain[:limit].rsplit(" ", 1)[0] + "…"
+
+
+def og_image(product: Product) -> str | None:
+    from flask import request
+
+    if not product.images:
+        return None
+    url = media_url(product.images[0].media, 960)
+    return url if not url or url.startswith("http") else request.host_url.rstrip("/") + url
+
+
+def search(query: str) -> tuple[list, int, str | None]:
+    """Ranked results through the full-text index when it is there, else a plain title and tag match."""
+    if not query:
+        return [], 0, None
+    try:
+        from saas.catalog import fulltext
+    except ImportError:
+        fulltext = None
+    if fulltext is not None and hasattr(fulltext, "search_products"):
+        results, total = fulltext.search_products(query, limit=PER_PAGE)
+        return results, total, (fulltext.suggest(query) if not results else None)
+    from saas.catalog.search import ProductFilters, product_query
+
+    statement = product_query(ProductFilters(q=query)).where(Product.status == ProductStatus.ACTIVE)
+    results = list(db.session.scalars(statement.limit(PER_PAGE).options(selectinload(Product.images))))
+    return results, len(results), None

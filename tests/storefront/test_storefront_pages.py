@@ -1,0 +1,123 @@
+"""The themed storefront over HTTP: pages, filters, SEO, previews, and queries that don't grow with products."""
+import json
+import re
+
+import pytest
+from sqlalchemy import select
+
+from saas.catalog import collections
+from saas.catalog.models import Product
+from saas.storefront import look
+from saas.tenants.models import Tenant
+
+
+@pytest.fixture
+def store(create_store):
+    return create_store(name="Toko Uji", slug="toko-uji", locale="id", contact_email="halo@tokouji.example.com")
+
+
+def test_every_storefront_url_answers(store, create_product, store_client):
+    create_product(store, title="Kemeja Biru", status="active", options=[{"name": "Ukuran", "values": ["S", "M"]}])
+    client = store_client(store)
+    for path in ("/", "/collections/all", "/products/kemeja-biru", "/search?q=kemeja", "/sitemap.xml",
+                 "/robots.txt", "/cart"):
+        assert client.get(path).status_code == 200, path
+    missing = client.get("/no/such/page")
+    assert missing.status_code == 404 and "Toko Uji" in missing.get_data(as_text=True)
+
+
+def test_product_page_seo_and_variant_picker_without_javascript(store, create_product, store_client):
+    product = create_product(store, title="Kemeja Biru", status="active", price=150_000_00,
+                             options=[{"name": "Ukuran", "values": ["S", "M"]}])
+    client = store_client(store)
+    html = client.get("/products/kemeja-biru?option1=M").get_data(as_text=True)
+    assert '<link rel="canonical" href="http://toko-uji.localhost/products/kemeja-biru">' in html
+    assert 'property="og:title"' in html and 'name="twitter:card"' in html
+    blocks = [json.loads(b) for b in re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)]
+    kinds = {b["@type"] for b in blocks}
+    assert {"Product", "BreadcrumbList"} <= kinds
+    medium = product.variants[1]
+    assert f'name="variant_id" value="{medium.id}"' in html  # the no-JS picker chose M
+    assert f'value="{medium.id}"' in client.get(f"/products/kemeja-biru?variant={medium.id}").get_data(as_text=True)
+
+
+def test_sitemap_and_robots(store, create_product, store_client):
+    create_product(store, title="Kain", status="active")
+    create_product(store, title="Draf")
+    client = store_client(store)
+    sitemap = client.get("/sitemap.xml").get_data(as_text=True)
+    assert "/products/kain</loc>" in sitemap and "/products/draf" not in sitemap
+    assert "Sitemap: http://toko-uji.localhost/sitemap.xml" in client.get("/robots.txt").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("query", ["sort=evil", "min=abc&max=--1", "page=-4", "opt=nocolon", "available=yes&vendor=",
+                                   "page=99999", "opt=Ukuran:%3Cscript%3E"])
+def test_malformed_filters_are_ignored(store, create_product, store_client, query):
+    create_product(store, title="Kain", status="active")
+    assert store_client(store).get(f"/collections/all?{query}").status_code == 200
+
+
+def test_filters_work_without_javascript(store, create_product, store_client):
+    create_product(store, title="Kemeja M", status="active", price=100_000_00,
+                   options=[{"name": "Ukuran", "values": ["M"]}], vendor="Sari")
+    create_product(store, title="Kemeja L", status="active", price=300_000_00,
+                   options=[{"name": "Ukuran", "values": ["L"]}], vendor="Jaya")
+    create_product(store, title="Habis", status="active", price=50_000_00, stock=0)
+    client = store_client(store)
+
+    def titles(query):
+        html = client.get(f"/collections/all?{query}").get_data(as_text=True)
+        return sorted(t for t in ("Kemeja M", "Kemeja L", "Habis") if f">{t}<" in html)
+
+    assert titles("opt=Ukuran:M") == ["Kemeja M"]
+    assert titles("min=150.000") == ["Kemeja L"]
+    assert titles("available=1") == ["Kemeja L", "Kemeja M"]
+    assert titles("vendor=Jaya") == ["Kemeja L"]
+    html = client.get("/collections/all?sort=price-asc").get_data(as_text=True)
+    assert html.index(">Habis<") < html.index(">Kemeja M<") < html.index(">Kemeja L<")
+
+
+def test_collection_page_queries_do_not_grow_with_products(store, create_product, store_client, ctx, count_queries):
+    with ctx(store.id) as session:
+        shelf = collections.save_collection(session.get(Tenant, store.id), None, title="Rak")
+        session.commit()
+        shelf_id = shelf.id
+    client = store_client(store)
+
+    def fill(n):
+        made = [create_product(store, title=f"P{i}-{n}", status="active") for i in range(n)]
+        with ctx(store.id) as session:
+            collections.add_products(session.scalar(select(collections.Collection).where(
+                collections.Collection.id == shelf_id)), [p.id for p in made])
+            session.commit()
+
+    fill(4)
+    client.get("/collections/rak")
+    with count_queries() as few:
+        assert client.get("/collections/rak").status_code == 200
+    fill(44)
+    with count_queries() as many:
+        assert client.get("/collections/rak").status_code == 200
+    assert len(many) == len(few)
+
+
+def test_draft_preview_needs_a_members_token(store, create_user, store_client, ctx, app):
+    owner_id = None
+    with ctx(store.id) as session:
+        from saas.tenants.models import Membership
+
+        owner_id = session.scalar(select(Membership.user_id).where(Membership.tenant_id == store.id))
+        theme, data = look.start_draft("minimal")
+        data["templates"]["home"]["sections"]["hero"]["settings"]["heading"] = "Draf rahasia"
+        look.save_draft(theme, data)
+        session.commit()
+        with app.test_request_context():
+            good = look.preview_token(store.id, owner_id)
+            stranger = look.preview_token(store.id, create_user().id)
+            other_store = look.preview_token(store.id + 1, owner_id)
+    client = store_client(store)
+    assert "Draf rahasia" not in client.get("/").get_data(as_text=True)
+    previewed = client.get(f"/?preview={good}")
+    assert "Draf rahasia" in previewed.get_data(as_text=True) and previewed.headers["X-Robots-Tag"] == "noindex"
+    for token in (stranger, other_store, "nonsense", good[:-3] + "abc"):
+        assert "Draf rahasia" not in client.get(f"/?preview={token}").get_data(as_text=True)

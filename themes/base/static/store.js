@@ -1,0 +1,71 @@
+// Storefront enhancements; every page works without them.
+const picker = document.querySelector("[data-variant-picker]");
+const data = document.querySelector("[data-variants]");
+if (picker && data) {
+  const { variants, sold_out: soldOut, add } = JSON.parse(data.textContent);
+  const price = document.querySelector("[data-price-now]");
+  const was = document.querySelector("[data-price-was]");
+  const sale = document.querySelector("[data-sale]");
+  const stock = document.querySelector("[data-stock]");
+  const idField = document.querySelector("[data-variant-id]");
+  const addButton = document.querySelector("[data-add]");
+  const sku = document.querySelector("[data-sku]");
+  const chosenValues = () => [...picker.querySelectorAll("[data-option]")].map((group) => {
+    const control = group.matches("select") ? group : group.querySelector("input:checked");
+    return control ? control.value : "";
+  });
+  // Mark the values that no variant offers together with the other chosen values.
+  const markUnavailable = () => {
+    const chosen = chosenValues();
+    picker.querySelectorAll("[data-option]").forEach((group, index) => {
+      group.querySelectorAll("input[type=radio]").forEach((input) => {
+        const wanted = chosen.slice(); wanted[index] = input.value;
+        const match = variants.find((v) => v.options.every((value, i) => value === wanted[i]));
+        input.closest(".chip")?.classList.toggle("is-unavailable", !match || !match.available);
+      });
+    });
+  };
+  picker.addEventListener("change", () => {
+    const chosen = chosenValues();
+    const variant = variants.find((v) => v.options.every((value, i) => value === chosen[i]));
+    markUnavailable();
+    if (!variant) return;
+    price.textContent = variant.price;
+    was.textContent = variant.compare_at;
+    was.hidden = sale.hidden = !variant.compare_at;
+    stock.textContent = variant.availability;
+    stock.classList.toggle("stock--out", !variant.available);
+    idField.value = variant.id;
+    if (sku) sku.textContent = variant.sku;
+    addButton.disabled = !variant.available;
+    addButton.textContent = variant.available ? add : soldOut;
+    if (variant.image) {
+      document.querySelectorAll("[data-image-id]").forEach((figure) => {
+        const current = figure.dataset.imageId === variant.image;
+        figure.classList.toggle("is-current", current);
+        if (current && figure.parentElement.scrollWidth > figure.parentElement.clientWidth) {
+          figure.parentElement.scrollTo({ left: figure.offsetLeft - figure.parentElement.offsetLeft, behavior: "smooth" });
+        }
+      });
+    }
+    const url = new URL(window.location.href);
+    url.searchParams.delete("option1"); url.searchParams.delete("option2"); url.searchParams.delete("option3");
+    url.searchParams.set("variant", variant.id);
+    history.replaceState(null, "", url);
+  });
+  markUnavailable();
+}
+
+for (const form of document.querySelectorAll("[data-autosubmit-form]")) {
+  form.querySelector("select[name=sort]")?.addEventListener("change", () => form.submit());
+}
+
+// Close the phone menu with Escape, returning focus to its toggle.
+for (const menu of document.querySelectorAll("details.site-nav--narrow")) {
+  menu.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && menu.open) {
+      menu.open = false;
+      menu.querySelector("summary").focus();
+    }
+  });
+}
