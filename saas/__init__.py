@@ -42,6 +42,9 @@ def create_app(config: dict | None = None) -> Flask:
     errors.init_app(app)
     templating.init_app(app)
     cli.init_app(app)
+    from saas.storefront.themes import themes
+
+    themes()  # every theme and section schema is validated now: a broken theme stops start-up, not a page
     return app
 
 

@@ -1,7 +1,7 @@
 """Model building blocks shared by every domain package: ids, timestamps, and the TenantScoped mixin."""
 from datetime import UTC, datetime
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey
+from sqlalchemy import BigInteger, DateTime, Enum, ForeignKey, ForeignKeyConstraint
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from saas.extensions import db
@@ -58,3 +58,13 @@ class TenantScoped(Timestamped):
     @declared_attr
     def id(cls) -> Mapped[int]:
         return mapped_column(BigInteger, primary_key=True, default=new_id, autoincrement=False)
+
+
+def string_enum(cls, length: int = 16) -> Enum:
+    """A Python enum stored as its values in a plain string column (no native enum type to migrate)."""
+    return Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
+
+
+def tenant_fk(column: str, target: str, ondelete: str = "CASCADE") -> ForeignKeyConstraint:
+    """A composite foreign key (tenant_id, column) -> target(tenant_id, id): the database refuses cross-store links."""
+    return ForeignKeyConstraint(["tenant_id", column], [f"{target}.tenant_id", f"{target}.id"], ondelete=ondelete)

@@ -140,9 +140,8 @@ def bulk_products():
             count = catalog.bulk_tag(ids, form.tag.data or "", add=action == "add_tag")
             message = ngettext("Updated %(num)d product.", "Updated %(num)d products.", count)
         elif action == "add_to_collection":
-            collection = db.session.scalar(select(Collection).where(
-                Collection.id == int(form.collection_id.data or 0) if str(form.collection_id.data).isdigit() else False
-            ))
+            chosen = str(form.collection_id.data or "")
+            collection = db.session.scalar(select(Collection).where(Collection.id == int(chosen))) if chosen.isdigit() else None
             if collection is None:
                 flash(_("Choose a collection."), "error")
                 return redirect(back)

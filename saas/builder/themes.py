@@ -39,10 +39,8 @@ def _sample_path(page: str) -> str:
     if page == "search":
         return "/search?q=a"
     if page == "page":
-        try:
-            from saas.content.models import Page
-        except ImportError:
-            return "/"
+        from saas.content.models import Page
+
         slug = db.session.scalar(select(Page.slug).order_by(Page.created_at).limit(1))
         return f"/pages/{slug}" if slug else "/"
     return "/"
@@ -227,7 +225,6 @@ def publish_theme():
         flash(str(error), "error")
         return redirect(url_for("builder.themes"))
     db.session.commit()
-    _invalidate()
     flash(_("Published. Shoppers see the new look now."), "success")
     return redirect(url_for("builder.themes"))
 
@@ -247,17 +244,8 @@ def restore_theme_version(version_id):
     except look.LookError:
         abort(404)
     db.session.commit()
-    _invalidate()
     flash(_("That version is live again."), "success")
     return redirect(url_for("builder.themes"))
-
-
-def _invalidate() -> None:
-    try:
-        from saas.storefront import cache
-    except ImportError:
-        return
-    cache.invalidate_store(g.tenant.id)
 
 
 @bp.get("/<slug>/themes/preview/<theme_name>")

@@ -6,7 +6,6 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
-    Enum,
     ForeignKeyConstraint,
     Index,
     Integer,
@@ -17,21 +16,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from saas.extensions import db
-from saas.orm import TenantScoped, UTCDateTime
+from saas.orm import TenantScoped, UTCDateTime, string_enum, tenant_fk
 
 MAX_OPTIONS = 3
 MAX_VARIANTS = 100
-
-
-def _enum(cls, length=16):
-    return Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
-
-
-def _tenant_fk(column: str, target: str, ondelete: str = "CASCADE") -> ForeignKeyConstraint:
-    """A composite foreign key (tenant_id, column) -> target(tenant_id, id): the database refuses cross-store links."""
-    return ForeignKeyConstraint(
-        ["tenant_id", column], [f"{target}.tenant_id", f"{target}.id"], ondelete=ondelete
-    )
 
 
 class ProductStatus(enum.StrEnum):
@@ -60,7 +48,7 @@ class Product(TenantScoped, db.Model):
     title: Mapped[str] = mapped_column(String(255))
     slug: Mapped[str] = mapped_column(String(255))
     description_html: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[ProductStatus] = mapped_column(_enum(ProductStatus), default=ProductStatus.DRAFT)
+    status: Mapped[ProductStatus] = mapped_column(string_enum(ProductStatus), default=ProductStatus.DRAFT)
     vendor: Mapped[str] = mapped_column(String(255), default="")
     seo_title: Mapped[str] = mapped_column(String(255), default="")
     seo_description: Mapped[str] = mapped_column(String(500), default="")
@@ -71,7 +59,7 @@ class Product(TenantScoped, db.Model):
     price_max: Mapped[int] = mapped_column(BigInteger, default=0)
     on_sale: Mapped[bool] = mapped_column(Boolean, default=False)
     total_stock: Mapped[int] = mapped_column(Integer, default=0)
-    stock_state: Mapped[StockState] = mapped_column(_enum(StockState), default=StockState.UNTRACKED)
+    stock_state: Mapped[StockState] = mapped_column(string_enum(StockState), default=StockState.UNTRACKED)
     variant_count: Mapped[int] = mapped_column(Integer, default=1)
     # A space-separated copy of every variant's SKU and barcode, so one LIKE searches them with the title.
     search_codes: Mapped[str] = mapped_column(Text, default="")
@@ -106,7 +94,7 @@ class Product(TenantScoped, db.Model):
 class ProductTag(TenantScoped, db.Model):
     __tablename__ = "product_tags"
     __table_args__ = (
-        _tenant_fk("product_id", "products"),
+        tenant_fk("product_id", "products"),
         UniqueConstraint("tenant_id", "product_id", "key"),
         Index("ix_product_tags_tenant_key", "tenant_id", "key"),
     )
@@ -119,8 +107,8 @@ class ProductTag(TenantScoped, db.Model):
 class ProductImage(TenantScoped, db.Model):
     __tablename__ = "product_images"
     __table_args__ = (
-        _tenant_fk("product_id", "products"),
-        _tenant_fk("media_id", "media_files"),
+        tenant_fk("product_id", "products"),
+        tenant_fk("media_id", "media_files"),
         Index("ix_product_images_product", "tenant_id", "product_id", "position"),
     )
 
@@ -143,7 +131,7 @@ class ProductImage(TenantScoped, db.Model):
 class Variant(TenantScoped, db.Model):
     __tablename__ = "variants"
     __table_args__ = (
-        _tenant_fk("product_id", "products"),
+        tenant_fk("product_id", "products"),
         # No ON DELETE: SET NULL would also null tenant_id (a key); services.remove_image() clears image_id first.
         ForeignKeyConstraint(["tenant_id", "image_id"], ["product_images.tenant_id", "product_images.id"]),
         UniqueConstraint("tenant_id", "sku"),
@@ -199,7 +187,7 @@ class InventoryAdjustment(TenantScoped, db.Model):
 
     __tablename__ = "inventory_adjustments"
     __table_args__ = (
-        _tenant_fk("variant_id", "variants"),
+        tenant_fk("variant_id", "variants"),
         Index("ix_inventory_adjustments_product", "tenant_id", "product_id", "created_at"),
     )
 
@@ -209,7 +197,7 @@ class InventoryAdjustment(TenantScoped, db.Model):
     user_name: Mapped[str] = mapped_column(String(255), default="")
     delta: Mapped[int] = mapped_column(Integer)
     quantity_after: Mapped[int] = mapped_column(Integer)
-    reason: Mapped[AdjustmentReason] = mapped_column(_enum(AdjustmentReason, 24))
+    reason: Mapped[AdjustmentReason] = mapped_column(string_enum(AdjustmentReason, 24))
     note: Mapped[str] = mapped_column(String(255), default="")
 
 
@@ -242,7 +230,7 @@ class Collection(TenantScoped, db.Model):
     image_media_id: Mapped[int | None] = mapped_column(BigInteger)
     seo_title: Mapped[str] = mapped_column(String(255), default="")
     seo_description: Mapped[str] = mapped_column(String(500), default="")
-    kind: Mapped[CollectionKind] = mapped_column(_enum(CollectionKind), default=CollectionKind.MANUAL)
+    kind: Mapped[CollectionKind] = mapped_column(string_enum(CollectionKind), default=CollectionKind.MANUAL)
     match_all: Mapped[bool] = mapped_column(Boolean, default=True)  # automated: all rules, or any rule
     product_count: Mapped[int] = mapped_column(Integer, default=0)
 
@@ -277,12 +265,12 @@ class RuleRelation(enum.StrEnum):
 
 class CollectionRule(TenantScoped, db.Model):
     __tablename__ = "collection_rules"
-    __table_args__ = (_tenant_fk("collection_id", "collections"),)
+    __table_args__ = (tenant_fk("collection_id", "collections"),)
 
     collection_id: Mapped[int] = mapped_column(BigInteger)
     position: Mapped[int] = mapped_column(Integer, default=0)
-    field: Mapped[RuleField] = mapped_column(_enum(RuleField))
-    relation: Mapped[RuleRelation] = mapped_column(_enum(RuleRelation))
+    field: Mapped[RuleField] = mapped_column(string_enum(RuleField))
+    relation: Mapped[RuleRelation] = mapped_column(string_enum(RuleRelation))
     value: Mapped[str] = mapped_column(String(255))
 
 
@@ -291,8 +279,8 @@ class CollectionProduct(TenantScoped, db.Model):
 
     __tablename__ = "collection_products"
     __table_args__ = (
-        _tenant_fk("collection_id", "collections"),
-        _tenant_fk("product_id", "products"),
+        tenant_fk("collection_id", "collections"),
+        tenant_fk("product_id", "products"),
         UniqueConstraint("tenant_id", "collection_id", "product_id"),
         Index("ix_collection_products_product", "tenant_id", "product_id"),
         Index("ix_collection_products_order", "tenant_id", "collection_id", "position"),
@@ -324,8 +312,8 @@ class CatalogTransfer(TenantScoped, db.Model):
     __tablename__ = "catalog_transfers"
     __table_args__ = (Index("ix_catalog_transfers_recent", "tenant_id", "created_at"),)
 
-    kind: Mapped[TransferKind] = mapped_column(_enum(TransferKind))
-    status: Mapped[TransferStatus] = mapped_column(_enum(TransferStatus), default=TransferStatus.QUEUED)
+    kind: Mapped[TransferKind] = mapped_column(string_enum(TransferKind))
+    status: Mapped[TransferStatus] = mapped_column(string_enum(TransferStatus), default=TransferStatus.QUEUED)
     user_id: Mapped[int | None] = mapped_column(BigInteger)
     filename: Mapped[str] = mapped_column(String(255), default="")
     file_key: Mapped[str | None] = mapped_column(String(500))  # the uploaded or exported CSV in storage

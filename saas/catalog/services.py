@@ -197,6 +197,11 @@ def clean_sku(sku: str | None) -> str | None:
     return re.sub(r"\s+", "", sku)[:64]
 
 
+def can_sell(variant: Variant) -> bool:
+    """Whether a shopper may buy this variant now: stock isn't tracked, some is left, or backorders are allowed."""
+    return not variant.track_stock or variant.stock > 0 or variant.allow_backorder
+
+
 def stock_state(variants, threshold: int) -> StockState:
     tracked = [v for v in variants if v.track_stock]
     if not tracked:

@@ -1,12 +1,11 @@
 """Content pages and navigation menus (the main menu and the footer menu) of a store."""
 import enum
 
-from sqlalchemy import BigInteger, Boolean, Enum, ForeignKeyConstraint, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, ForeignKeyConstraint, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from saas.catalog.models import _tenant_fk
 from saas.extensions import db
-from saas.orm import TenantScoped
+from saas.orm import TenantScoped, string_enum, tenant_fk
 
 MENU_HANDLES = ("main", "footer")
 
@@ -52,7 +51,7 @@ class MenuItem(TenantScoped, db.Model):
 
     __tablename__ = "menu_items"
     __table_args__ = (
-        _tenant_fk("menu_id", "menus"),
+        tenant_fk("menu_id", "menus"),
         ForeignKeyConstraint(["tenant_id", "parent_id"], ["menu_items.tenant_id", "menu_items.id"], ondelete="CASCADE"),
         Index("ix_menu_items_menu", "tenant_id", "menu_id", "position"),
     )
@@ -62,7 +61,7 @@ class MenuItem(TenantScoped, db.Model):
     position: Mapped[int] = mapped_column(Integer, default=0)
     title: Mapped[str] = mapped_column(String(255))
     link_type: Mapped[LinkType] = mapped_column(
-        Enum(LinkType, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
+        string_enum(LinkType)
     )
     # A collection, product or page id; no foreign key, since it points at one of three tables. A link to a
     # deleted target is skipped when the menu is shown.

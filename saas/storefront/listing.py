@@ -1,6 +1,5 @@
 """What storefront pages show: the chosen variant, collection pages with filters and sorting, search."""
 import json
-import re
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
@@ -9,10 +8,10 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from saas.catalog.models import CollectionProduct, Product, ProductStatus, StockState, Variant
+from saas.catalog.services import can_sell
 from saas.extensions import db
 from saas.money import MoneyError, money_input, parse_money
 from saas.platform.pagination import paginate
-from saas.storage.images import media_url
 
 PER_PAGE = 24
 SORTS = {
@@ -22,6 +21,30 @@ SORTS = {
     "newest": _l("Newest"),
     "title": _l("Name, A to Z"),
 }
+
+
+class Lazy:
+    """A list fetched on first use: the layout offers it to every section, but most pages never read it."""
+
+    def __init__(self, load):
+        self._load, self._items = load, None
+
+    def _list(self) -> list:
+        if self._items is None:
+            self._items = self._load()
+        return self._items
+
+    def __iter__(self):
+        return iter(self._list())
+
+    def __getitem__(self, index):
+        return self._list()[index]
+
+    def __len__(self) -> int:
+        return len(self._list())
+
+    def __bool__(self) -> bool:
+        return bool(self._list())
 
 
 class AllProducts:
@@ -167,7 +190,7 @@ def chosen_variant(product: Product, args) -> Variant:
         found = next((v for v in variants if v.option_values == [p for p in picked[: len(v.option_values)]]), None)
         if found:
             return found
-    return next((v for v in variants if not v.track_stock or v.stock > 0 or v.allow_backorder), variants[0])
+    return next((v for v in variants if can_sell(v)), variants[0])
 
 
 def availability_text(variant: Variant, tenant) -> str:
@@ -188,7 +211,7 @@ def variants_json(product: Product, tenant) -> str:
     data = [{
         "id": str(v.id), "options": v.option_values, "price": format_money(v.price, tenant.currency),
         "compare_at": format_money(v.compare_at_price, tenant.currency) if v.compare_at_price and v.compare_at_price > v.price else "",
-        "available": not v.track_stock or v.stock > 0 or v.allow_backorder,
+        "available": can_sell(v),
         "availability": availability_text(v, tenant), "image": str(v.image_id or ""), "sku": v.sku or "",
     } for v in product.variants]
     text = json.dumps({"variants": data, "sold_out": _("Sold out"), "add": _("Add to cart")}, ensure_ascii=False)
@@ -211,36 +234,11 @@ def related(product: Product, limit: int = 8) -> list[Product]:
     return found
 
 
-def describe(text: str, limit: int = 160) -> str:
-    """Plain text for a meta description: tags stripped, whitespace collapsed, cut at a word."""
-    plain = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text or "")).strip()
-    if len(plain) <= limit:
-        return plain
-    return plain[:limit].rsplit(" ", 1)[0] + "…"
-
-
-def og_image(product: Product) -> str | None:
-    from flask import request
-
-    if not product.images:
-        return None
-    url = media_url(product.images[0].media, 960)
-    return url if not url or url.startswith("http") else request.host_url.rstrip("/") + url
-
-
 def search(query: str) -> tuple[list, int, str | None]:
-    """Ranked results through the full-text index when it is there, else a plain title and tag match."""
+    """Ranked results from the full-text index, and a suggestion when nothing matched."""
+    from saas.catalog import fulltext
+
     if not query:
         return [], 0, None
-    try:
-        from saas.catalog import fulltext
-    except ImportError:
-        fulltext = None
-    if fulltext is not None and hasattr(fulltext, "search_products"):
-        results, total = fulltext.search_products(query, limit=PER_PAGE)
-        return results, total, (fulltext.suggest(query) if not results else None)
-    from saas.catalog.search import ProductFilters, product_query
-
-    statement = product_query(ProductFilters(q=query)).where(Product.status == ProductStatus.ACTIVE)
-    results = list(db.session.scalars(statement.limit(PER_PAGE).options(selectinload(Product.images))))
-    return results, len(results), None
+    results, total = fulltext.search_products(query, limit=PER_PAGE)
+    return results, total, (fulltext.suggest(query) if not results else None)

@@ -21,9 +21,13 @@ class LookError(ValueError):
     """A change to the draft that can't be made; str() is a message for the merchant."""
 
 
+def _theme_row() -> StoreTheme | None:
+    return db.session.scalar(select(StoreTheme).order_by(StoreTheme.created_at, StoreTheme.id).limit(1))
+
+
 def store_theme() -> StoreTheme:
     """The bound store's theme row, made on first use."""
-    row = db.session.scalar(select(StoreTheme).order_by(StoreTheme.created_at, StoreTheme.id).limit(1))
+    row = _theme_row()
     if row is None:
         row = StoreTheme(id=new_id())
         db.session.add(row)
@@ -33,7 +37,7 @@ def store_theme() -> StoreTheme:
 
 def published() -> tuple[Theme, dict]:
     """What shoppers see: the published version, or the default theme's own look before anything is published."""
-    row = db.session.scalar(select(StoreTheme).order_by(StoreTheme.created_at, StoreTheme.id).limit(1))
+    row = _theme_row()
     if row is not None and row.published_version_id is not None:
         version = db.session.scalar(select(ThemeVersion).where(ThemeVersion.id == row.published_version_id))
         if version is not None:

@@ -4,6 +4,7 @@ A theme is `themes/<name>/` (see DESIGN.md, "Themes"). Templates resolve through
 its parent, then `base`), so a child theme overrides only what it changes. A store's look is data: the theme's
 name, its settings' values and its page compositions, edited as a draft and published as versions.
 """
+import copy
 import hashlib
 import json
 import re
@@ -85,8 +86,12 @@ class Theme:
         return None
 
     def page_template(self, page: str) -> dict:
-        path = self.find(f"templates/{page}.json")
-        return json.loads(path.read_text()) if path else {"sections": {}, "order": []}
+        """The theme's own composition of a page (a fresh copy: callers edit it)."""
+        cached = self.__dict__.setdefault("_page_templates", {})
+        if page not in cached:
+            path = self.find(f"templates/{page}.json")
+            cached[page] = json.loads(path.read_text()) if path else {"sections": {}, "order": []}
+        return copy.deepcopy(cached[page])
 
     @cached_property
     def sections(self) -> dict[str, SectionSchema]:

@@ -10,6 +10,7 @@ from werkzeug.security import safe_join
 from saas.catalog import collections as catalog_collections
 from saas.catalog import services as catalog
 from saas.catalog.models import Collection, Product, ProductStatus
+from saas.content import services as content
 from saas.extensions import db
 from saas.routing import HostBlueprint
 from saas.storage.images import media_url
@@ -27,28 +28,14 @@ def _render(page_type: str, status: int = 200, **context):
     token = request.args.get("preview")
     preview_look = look.look_for_preview(token, tenant.id) if token else None
     html = look.render_page(page_type, {
-        "tenant": tenant, "store_logo": store_settings.logo(tenant), "main_menu": _menu("main"),
-        "footer_menu": _menu("footer"), "featured_products": catalog.visible_products(8), **context,
+        "tenant": tenant, "store_logo": store_settings.logo(tenant), "main_menu": content.get_menu("main"),
+        "footer_menu": content.get_menu("footer"), "featured_products": listing.Lazy(lambda: catalog.visible_products(8)),
+        **context,
     }, look=preview_look, preview=preview_look is not None)
     headers = {"Content-Type": "text/html; charset=utf-8"}
     if preview_look is not None:
         headers.update({"Cache-Control": "no-store", "X-Robots-Tag": "noindex"})
     return html, status, headers
-
-
-def _menu(handle: str) -> list:
-    try:
-        from saas.content import services as content
-    except ImportError:  # the content package arrives with the pages and menus work
-        content = None
-    if content is not None and hasattr(content, "get_menu"):
-        return content.get_menu(handle)
-    if handle == "main":
-        items = [{"title": _("Home"), "url": url_for("storefront.home"), "children": []},
-                 {"title": _("Catalog"), "url": url_for("storefront.collection", slug="all"), "children": []}]
-        return items + [{"title": c.title, "url": url_for("storefront.collection", slug=c.slug), "children": []}
-                        for c in catalog_collections.all_collections()[:5]]
-    return []
 
 
 @bp.get("/")
@@ -76,13 +63,13 @@ def product(slug):
              (_("All products"), url_for("storefront.collection", slug="all", _external=True)), (found.title, url)]
     jsonld = seo.jsonld_script(seo.product_jsonld(found, g.tenant, url, images)) + seo.jsonld_script(
         seo.breadcrumbs_jsonld(trail))
-    available = not variant.track_stock or variant.stock > 0 or variant.allow_backorder
+    available = catalog.can_sell(variant)
     return _render(
         "product", product=found, variant=variant, available=available,
         availability=listing.availability_text(variant, g.tenant),
         variants_json=Markup(listing.variants_json(found, g.tenant)), related=listing.related(found),
         page_title=f"{found.seo_title or found.title} · {g.tenant.name}",
-        page_description=listing.describe(found.seo_description or found.description_html or found.title),
+        page_description=seo.meta_description(found.seo_description or found.description_html or found.title),
         canonical_url=url, og_type="product", og_image=images[0] if images else None, jsonld=jsonld,
     )
 
@@ -106,20 +93,18 @@ def collection(slug):
         filter_options=listing.option_values(found), filter_vendors=listing.vendors_in(found),
         page_url=lambda n: url_for("storefront.collection", slug=slug, **{**filters.as_args(), "page": n}),
         page_title=f"{found.seo_title or found.title} · {g.tenant.name}",
-        page_description=listing.describe(found.seo_description or found.description_html or found.title),
+        page_description=seo.meta_description(found.seo_description or found.description_html or found.title),
         canonical_url=url_for("storefront.collection", slug=slug, _external=True),
     )
 
 
 @bp.get("/pages/<slug>")
 def page(slug):
-    from saas.content import services as content
-
     found = content.page_by_slug(slug)
     if found is None:
         return not_found()
     return _render("page", page=found, page_title=f"{found.seo_title or found.title} · {g.tenant.name}",
-                   page_description=listing.describe(found.seo_description or found.body_html or found.title),
+                   page_description=seo.meta_description(found.seo_description or found.body_html or found.title),
                    canonical_url=url_for("storefront.page", slug=found.slug, _external=True))
 
 
@@ -173,8 +158,6 @@ def theme_asset(theme, path):
 
 @bp.get("/sitemap.xml")
 def sitemap():
-    from saas.content import services as content
-
     base = url_for("storefront.home", _external=True).rstrip("/")
     products = db.session.scalars(select(Product).where(Product.status == ProductStatus.ACTIVE)
                                   .order_by(Product.id).limit(50000))

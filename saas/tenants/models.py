@@ -2,10 +2,10 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Enum, Integer, ForeignKey, String, UniqueConstraint
+from sqlalchemy import BigInteger, Integer, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from saas.orm import PlatformModel, UTCDateTime
+from saas.orm import PlatformModel, UTCDateTime, string_enum
 from saas.extensions import db
 
 
@@ -25,7 +25,7 @@ class Tenant(PlatformModel, db.Model):
     slug: Mapped[str] = mapped_column(String(63), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     status: Mapped[TenantStatus] = mapped_column(
-        Enum(TenantStatus, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]),
+        string_enum(TenantStatus),
         default=TenantStatus.ACTIVE,
     )
     currency: Mapped[str] = mapped_column(String(3), default="IDR")
@@ -68,7 +68,7 @@ class Membership(PlatformModel, db.Model):
     user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True)
     tenant_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
     role: Mapped[Role] = mapped_column(
-        Enum(Role, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]), default=Role.STAFF
+        string_enum(Role), default=Role.STAFF
     )
 
     tenant: Mapped[Tenant] = relationship(back_populates="memberships")
