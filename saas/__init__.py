@@ -34,13 +34,17 @@ def create_app(config: dict | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
 
-    from saas import cli, errors, routing, templating
+    from saas import cli, compression, errors, routing, static_files, templating
+    from saas.storefront import cache
     from saas.tenants import hosts
 
     routing.init_app(app)
     hosts.init_app(app)
+    compression.init_app(app)
+    cache.init_app(app)
     errors.init_app(app)
     templating.init_app(app)
+    static_files.init_app(app)
     cli.init_app(app)
     from saas.storefront.themes import themes
 

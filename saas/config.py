@@ -39,4 +39,5 @@ def from_environment() -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "RATELIMIT_ENABLED": _bool(env("RATELIMIT_ENABLED"), True),
         "WORKER_ID": env("WORKER_ID"),
+        "STOREFRONT_CACHE": _bool(env("STOREFRONT_CACHE"), True),
     }

@@ -1,5 +1,6 @@
 """Model building blocks shared by every domain package: ids, timestamps, and the TenantScoped mixin."""
 from datetime import UTC, datetime
+from typing import ClassVar
 
 from sqlalchemy import BigInteger, DateTime, Enum, ForeignKey, ForeignKeyConstraint
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
@@ -48,6 +49,9 @@ class TenantScoped(Timestamped):
     Every unique constraint and foreign key between tenant tables must include tenant_id as well;
     tests/tenants/test_isolation.py checks that for every subclass.
     """
+
+    # False for rows no storefront page displays, so changing them leaves the store's cached pages alone.
+    shown_on_storefront: ClassVar[bool] = True
 
     @declared_attr
     def tenant_id(cls) -> Mapped[int]:

@@ -23,7 +23,7 @@ from saas.money import money_input
 from saas.storage import storage
 from saas.storage.images import ImageRejected, read_upload, store_image
 
-IMAGE_WIDTHS = (160, 480, 960, 1600)
+IMAGE_WIDTHS = (160, 480, 720, 960, 1600)
 MAX_MEMBERS_SHOWN = 500  # a manual collection's editable list; the product list filters larger ones
 SEARCH_RESULTS = 20
 

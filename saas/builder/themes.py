@@ -13,9 +13,9 @@ from saas.routing import store_host
 from saas.storage.images import ImageRejected, read_upload, store_image
 from saas.storefront import look
 from saas.storefront.theme_globals import _media as media_by_id
-from saas.storefront.themes import FONTS, PAGES, selectable
+from saas.storefront.themes import COMPOSED, FONTS, selectable
 
-PAGE_LABELS = {"home": _l("Home page"), "product": _l("Product pages"), "collection": _l("Collection pages"),
+PAGE_LABELS = {"header": _l("Header (every page)"), "home": _l("Home page"), "product": _l("Product pages"), "collection": _l("Collection pages"),
                "page": _l("Content pages"), "search": _l("Search results")}
 FONT_LABELS = {"system": _l("System sans-serif"), "humanist": _l("Humanist sans-serif"),
                "geometric": _l("Geometric sans-serif"), "rounded": _l("Rounded"), "serif": _l("Book serif"),
@@ -83,7 +83,7 @@ def _editor_state():
         return None
     theme, data = current
     page = request.args.get("page", "home")
-    page = page if page in PAGES else "home"
+    page = page if page in COMPOSED else "home"
     return theme, data, page
 
 
@@ -97,9 +97,9 @@ def theme_editor():
     selected = request.args.get("section", "")
     if selected not in composition["sections"] and selected != "theme":
         selected = ""
-    addable = [s for s in theme.sections.values() if not s.pages or page in s.pages]
+    addable = [s for s in theme.sections.values() if s.addable_to(page)]
     return render_template(
-        "builder/themes/editor.html", theme=theme, data=data, page=page, pages=PAGES, page_labels=PAGE_LABELS,
+        "builder/themes/editor.html", theme=theme, data=data, page=page, pages=COMPOSED, page_labels=PAGE_LABELS,
         composition=composition, selected=selected, addable=addable,
         preview_src=_preview_url(_sample_path(page)), choices=_choices(), font_labels=FONT_LABELS, fonts=FONTS,
         media_by_id=media_by_id,
@@ -128,7 +128,7 @@ def _settings_from_form(schema: list, prefix: str, current: dict) -> dict:
             if request.form.get(f"{field}__remove"):
                 values[name] = ""
             elif upload and upload.filename:
-                media = store_image(g.tenant.id, read_upload(upload), "theme", (160, 480, 960, 1600), upload.filename)
+                media = store_image(g.tenant.id, read_upload(upload), "theme", (160, 480, 720, 960, 1600), upload.filename)
                 values[name] = str(media.id)
         elif field in request.form:
             values[name] = request.form.get(field, "")

@@ -185,6 +185,7 @@ class AdjustmentReason(enum.StrEnum):
 class InventoryAdjustment(TenantScoped, db.Model):
     """One change to one variant's stock: the ledger that the product page shows."""
 
+    shown_on_storefront = False
     __tablename__ = "inventory_adjustments"
     __table_args__ = (
         tenant_fk("variant_id", "variants"),
@@ -309,6 +310,7 @@ class TransferStatus(enum.StrEnum):
 class CatalogTransfer(TenantScoped, db.Model):
     """A CSV export or import that runs as a job; the builder polls it for the progress bar."""
 
+    shown_on_storefront = False
     __tablename__ = "catalog_transfers"
     __table_args__ = (Index("ix_catalog_transfers_recent", "tenant_id", "created_at"),)
 

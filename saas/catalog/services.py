@@ -32,7 +32,7 @@ from saas.orm import utcnow
 from saas.storage.images import store_image
 from saas.storage.models import MediaFile
 
-IMAGE_WIDTHS = (160, 480, 960, 1600)
+IMAGE_WIDTHS = (160, 480, 720, 960, 1600)
 MAX_IMAGES = 50
 MAX_TAGS = 50
 MAX_STOCK = 10_000_000

@@ -164,26 +164,32 @@ def resolve_url(item, visible_only: bool = False) -> str | None:
 
 
 def get_menu(handle: str) -> list[MenuLink]:
-    """The bound store's menu as shoppers see it. Items whose target was deleted (or is a draft product or an
-    unpublished page, which shoppers can't open) are skipped, with what is nested under them."""
-    menu = menu_by_handle(handle)
-    if menu is None:
-        return []
-    items = menu_items(menu)
-    slugs = _slugs(items, visible_only=True)
-    links: list[MenuLink] = []
+    """The bound store's menu as shoppers see it (see get_menus)."""
+    return get_menus(handle)[handle]
+
+
+def get_menus(*handles: str) -> dict[str, list[MenuLink]]:
+    """The bound store's menus as shoppers see them, in two queries however many there are. Items whose target
+    was deleted (or is a draft product or an unpublished page, which shoppers can't open) are skipped, with
+    what is nested under them."""
+    rows = list(db.session.execute(
+        select(Menu.handle, MenuItem).join(Menu, Menu.id == MenuItem.menu_id)
+        .where(Menu.handle.in_(handles)).order_by(MenuItem.position, MenuItem.id)
+    ))
+    slugs = _slugs([item for _handle, item in rows], visible_only=True)
+    menus: dict[str, list[MenuLink]] = {handle: [] for handle in handles}
     by_id: dict[int, MenuLink] = {}
-    for item in items:
+    for handle, item in sorted(rows, key=lambda row: row[1].parent_id is not None):  # parents first, order kept
         url = _url(item, slugs)
         if url is None:
             continue
         link = MenuLink(title=item.title, url=url, link_type=LinkType(item.link_type).value)
         if item.parent_id is None:
             by_id[item.id] = link
-            links.append(link)
+            menus[handle].append(link)
         elif item.parent_id in by_id:
             by_id[item.parent_id].children.append(link)
-    return links
+    return menus
 
 
 def broken_item_ids(items: list[MenuItem]) -> set[int]:

@@ -1,5 +1,6 @@
 """A store's look: which theme, its settings and page compositions; the draft, publishing, and rendering."""
 import copy
+import functools
 import re
 import uuid
 
@@ -10,8 +11,9 @@ from sqlalchemy import select
 from saas.extensions import db
 from saas.ids import new_id
 from saas.orm import utcnow
+from saas.tenants.scoping import current_tenant_id
 from saas.storefront.models import StoreTheme, Subscriber, ThemeVersion
-from saas.storefront.themes import MAX_BLOCKS, MAX_SECTIONS, PAGES, Theme, clean_settings, css_variables, get_theme, themes
+from saas.storefront.themes import COMPOSED, GROUPS, MAX_BLOCKS, MAX_SECTIONS, PAGES, Theme, clean_settings, css_variables, get_theme, themes
 
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -37,14 +39,23 @@ def store_theme() -> StoreTheme:
 
 def published() -> tuple[Theme, dict]:
     """What shoppers see: the published version, or the default theme's own look before anything is published."""
-    row = _theme_row()
-    if row is not None and row.published_version_id is not None:
-        version = db.session.scalar(select(ThemeVersion).where(ThemeVersion.id == row.published_version_id))
-        if version is not None:
-            theme = get_theme(version.theme)
-            return theme, normalize(theme, version.data)
-    theme = get_theme(None)
-    return theme, normalize(theme, theme.default_look())
+    version_id = db.session.scalar(
+        select(StoreTheme.published_version_id).order_by(StoreTheme.created_at, StoreTheme.id).limit(1))
+    look = _version_look(current_tenant_id(), version_id) if version_id is not None else None
+    if look is None:
+        theme = get_theme(None)
+        return theme, normalize(theme, theme.default_look())
+    return look
+
+
+@functools.lru_cache(maxsize=1024)
+def _version_look(tenant_id: int, version_id: int) -> tuple[Theme, dict] | None:
+    """A published version, normalized once per process: versions never change, so it is shared (read-only)."""
+    version = db.session.scalar(select(ThemeVersion).where(ThemeVersion.id == version_id))
+    if version is None:
+        return None
+    theme = get_theme(version.theme)
+    return theme, normalize(theme, version.data)
 
 
 def draft() -> tuple[Theme, dict] | None:
@@ -114,8 +125,11 @@ def normalize(theme: Theme, data: dict | None) -> dict:
     """The look with every setting cleaned by its type, unknown sections dropped and limits applied."""
     data = data or {}
     look = {"settings": clean_settings(theme.settings_schema, data.get("settings")), "templates": {}}
-    for page in PAGES:
-        composition = (data.get("templates") or {}).get(page) or theme.page_template(page)
+    templates = data.get("templates") or {}
+    if templates and "header" not in templates:
+        templates = _with_header_group(theme, templates)
+    for page in COMPOSED:
+        composition = templates.get(page) or theme.page_template(page)
         sections, order = {}, []
         for section_id in composition.get("order", [])[:MAX_SECTIONS]:
             section = (composition.get("sections") or {}).get(section_id)
@@ -138,13 +152,30 @@ def normalize(theme: Theme, data: dict | None) -> dict:
     return look
 
 
+def _with_header_group(theme: Theme, templates: dict) -> dict:
+    """A look saved before header groups existed: its announcement bars move from the pages above the header."""
+    templates = copy.deepcopy(templates)
+    header = {"sections": {}, "order": []}
+    for page in PAGES:
+        composition = templates.get(page) or {}
+        for section_id in list(composition.get("order") or []):
+            section = (composition.get("sections") or {}).get(section_id) or {}
+            schema = theme.sections.get(section.get("type"))
+            if schema is not None and schema.addable_to("header") and not schema.addable_to(page):
+                composition["order"].remove(section_id)
+                header["sections"][section_id] = composition["sections"].pop(section_id)
+                header["order"].append(section_id)
+    templates["header"] = header
+    return templates
+
+
 def new_section_id(section_type: str) -> str:
     return f"{section_type}-{uuid.uuid4().hex[:8]}"
 
 
 def add_section(theme: Theme, data: dict, page: str, section_type: str) -> str:
     schema = theme.sections.get(section_type)
-    if page not in PAGES or schema is None or (schema.pages and page not in schema.pages):
+    if schema is None or not schema.addable_to(page):
         raise LookError(_l("That section can't be added to this page."))
     composition = data["templates"][page]
     if len(composition["order"]) >= MAX_SECTIONS:
@@ -172,23 +203,27 @@ def render_page(page: str, context: dict, look: tuple[Theme, dict] | None = None
     settings = data["settings"]
     shared = {**context, "settings": settings, "page_type": page, "preview": preview}
     if page in PAGES:
-        composition = data["templates"][page]
-        parts = []
-        for section_id in composition["order"]:
-            section = composition["sections"][section_id]
-            if section.get("disabled"):
-                continue
-            blocks = [{"id": block_id, **section["blocks"][block_id]} for block_id in section["block_order"]]
-            template = env.get_template(f"sections/{section['type']}.html")
-            html = template.render({**shared, "section": {"id": section_id, "type": section["type"],
-                                                          "settings": section["settings"], "blocks": blocks}})
-            parts.append(Markup(f'<div class="section section--{section["type"]}" id="section-{section_id}" '
-                                f'data-section-id="{section_id}">') + Markup(html) + Markup("</div>"))
-        content = Markup("\n").join(parts)
+        content = _render_sections(env, data["templates"][page], shared)
     else:
         content = Markup(env.get_template(f"templates/{page}.html").render(shared))
-    return env.get_template("layout.html").render({**shared, "content_for_layout": content,
+    groups = {f"{group}_group": _render_sections(env, data["templates"][group], shared) for group in GROUPS}
+    return env.get_template("layout.html").render({**shared, **groups, "content_for_layout": content,
                                                    "theme_css": css_variables(theme, settings)})
+
+
+def _render_sections(env, composition: dict, shared: dict) -> Markup:
+    parts = []
+    for section_id in composition["order"]:
+        section = composition["sections"][section_id]
+        if section.get("disabled"):
+            continue
+        blocks = [{"id": block_id, **section["blocks"][block_id]} for block_id in section["block_order"]]
+        template = env.get_template(f"sections/{section['type']}.html")
+        html = template.render({**shared, "section": {"id": section_id, "type": section["type"],
+                                                      "settings": section["settings"], "blocks": blocks}})
+        parts.append(Markup(f'<div class="section section--{section["type"]}" id="section-{section_id}" '
+                            f'data-section-id="{section_id}">') + Markup(html) + Markup("</div>"))
+    return Markup("\n").join(parts)
 
 
 def subscribe(email: str) -> bool:

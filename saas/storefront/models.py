@@ -38,6 +38,7 @@ class StoreTheme(TenantScoped, db.Model):
 class Subscriber(TenantScoped, db.Model):
     """An email address left in a store's newsletter signup."""
 
+    shown_on_storefront = False
     __tablename__ = "newsletter_subscribers"
     __table_args__ = (UniqueConstraint("tenant_id", "email"),)
 

@@ -19,6 +19,8 @@ from markupsafe import Markup
 ROOT = Path(__file__).resolve().parent.parent.parent / "themes"
 BASE = "base"
 PAGES = ("home", "product", "collection", "page", "search")  # composed of sections: templates/<page>.json
+GROUPS = ("header",)  # composed too, and shown on every page (the announcement bar lives above the header)
+COMPOSED = PAGES + GROUPS
 PLAIN_PAGES = ("404", "cart")  # whole templates: templates/<page>.html
 SETTING_TYPES = {"text", "textarea", "richtext", "image", "color", "select", "range", "checkbox", "product",
                  "collection", "url", "font"}
@@ -51,7 +53,12 @@ class SectionSchema:
     blocks: list = field(default_factory=list)
     max_blocks: int = MAX_BLOCKS
     presets: list = field(default_factory=list)
-    pages: list = field(default_factory=list)  # where it may be added; empty means everywhere
+    pages: list = field(default_factory=list)  # where it may be added; empty means every page (groups must be named)
+
+    def addable_to(self, page: str) -> bool:
+        if page in GROUPS:
+            return page in self.pages
+        return page in PAGES and (not self.pages or page in self.pages)
 
     def block_schema(self, block_type: str) -> dict | None:
         return next((b for b in self.blocks if b["type"] == block_type), None)
@@ -111,7 +118,7 @@ class Theme:
         return {s["id"]: s["default"] for s in self.settings_schema if "id" in s}
 
     def default_look(self) -> dict:
-        return {"settings": self.default_settings(), "templates": {page: self.page_template(page) for page in PAGES}}
+        return {"settings": self.default_settings(), "templates": {page: self.page_template(page) for page in COMPOSED}}
 
     def asset_version(self, relative: str) -> str:
         """A content hash for the asset's URL, so it can be cached for a year (themes don't change at run time)."""
@@ -229,7 +236,7 @@ def validate(theme: Theme) -> None:
                 raise ThemeError(f"{where}: a block has no type")
             for setting in block.get("settings", []):
                 _check_setting(f"{where} block {block['type']}", setting)
-    for page in PAGES:
+    for page in COMPOSED:
         if theme.find(f"templates/{page}.json") is None:
             raise ThemeError(f"{theme.name}: templates/{page}.json doesn't exist in its chain")
         composition = theme.page_template(page)

@@ -27,9 +27,10 @@ def _render(page_type: str, status: int = 200, **context):
     context.setdefault("canonical_url", request.base_url)
     token = request.args.get("preview")
     preview_look = look.look_for_preview(token, tenant.id) if token else None
+    menus = content.get_menus("main", "footer")
     html = look.render_page(page_type, {
-        "tenant": tenant, "store_logo": store_settings.logo(tenant), "main_menu": content.get_menu("main"),
-        "footer_menu": content.get_menu("footer"), "featured_products": listing.Lazy(lambda: catalog.visible_products(8)),
+        "tenant": tenant, "store_logo": store_settings.logo(tenant), "main_menu": menus["main"],
+        "footer_menu": menus["footer"], "featured_products": listing.Lazy(lambda: catalog.visible_products(8)),
         **context,
     }, look=preview_look, preview=preview_look is not None)
     headers = {"Content-Type": "text/html; charset=utf-8"}

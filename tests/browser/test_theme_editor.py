@@ -43,9 +43,9 @@ def test_merchant_restyles_and_publishes_and_the_shopper_sees_it(page, live_serv
     page.get_by_label("Buttons and links").fill("#9d174d")
     expect(page.locator("[data-editor-status]")).to_have_text("Draft saved.")
 
-    # Move the hero above the announcement bar with its button (the keyboard and no-drag way)
-    page.locator(".section-item", has_text="Hero banner").get_by_role("button", name="Move Hero banner up").click()
-    expect(page.locator(".section-item").first).to_contain_text("Hero banner")
+    # Move the hero below the featured collection with its button (the keyboard and no-drag way)
+    page.locator(".section-item", has_text="Hero banner").get_by_role("button", name="Move Hero banner down").click()
+    expect(page.locator(".section-item").nth(1)).to_contain_text("Hero banner")
     screenshot(page, "theme-editor")
     check_a11y(page)
     page.get_by_role("button", name="Publish").first.click()
@@ -54,7 +54,9 @@ def test_merchant_restyles_and_publishes_and_the_shopper_sees_it(page, live_serv
     page.goto(live_server.store_url(SLUG))
     expect(page.get_by_role("heading", level=1)).to_have_text("Tenun ikat dari Sumba")
     sections = page.locator("main > .section").evaluate_all("els => els.map(e => e.dataset.sectionId)")
-    assert sections[:2] == ["hero", "announcement"]
+    assert sections[:2] == ["featured", "hero"]
+    above_header = page.locator("body > .section--announcement-bar + .site-header")
+    expect(above_header).to_have_count(1)  # the header group: the announcement bar sits above the header
     accent = page.evaluate("getComputedStyle(document.documentElement).getPropertyValue('--color-accent').trim()")
     assert accent == "#9d174d"
     screenshot(page, "theme-published-home")

@@ -37,21 +37,21 @@ def test_gallery_lists_themes_with_previews(client, store):
 def test_editing_the_draft_then_publishing(client, store, store_client, ctx):
     assert client.post(f"{BASE}/use", data={"theme": "minimal"}).status_code == 302
     order = home_order(client)
-    assert order[:2] == ["announcement", "hero"]
+    assert order[:2] == ["hero", "featured"]
     answer = act(client, action="save_section", section="hero", **{
         "s-heading": "Batik tulis <script>alert(1)</script> {{ 7*7 }}", "s-text": "Halo", "s-button_label": "Belanja",
         "s-button_link": "javascript:alert(1)", "s-height": "large", "s-align": "left"})
     assert answer.json["ok"]
-    act(client, action="down", section="announcement")
+    act(client, action="down", section="hero")
     act(client, action="toggle", section="testimonials")
-    assert home_order(client)[:2] == ["hero", "announcement"]
+    assert home_order(client)[:2] == ["featured", "hero"]
     shopper = store_client(store)
     assert "Batik tulis" not in shopper.get("/").get_data(as_text=True)  # nothing is live before publishing
     assert client.post(f"{BASE}/publish").status_code == 302
     html = shopper.get("/").get_data(as_text=True)
     assert "Batik tulis &lt;script&gt;alert(1)&lt;/script&gt; {{ 7*7 }}" in html and ">49<" not in html
     assert 'href="javascript:' not in html
-    assert html.index("section-hero") < html.index("section-announcement")
+    assert html.index("section-featured") < html.index("section-hero")
     assert "Kata pelanggan kami" not in html  # the hidden section
 
 
@@ -116,3 +116,24 @@ def test_another_stores_versions_and_editor_are_out_of_reach(client, store, crea
     assert client.post(f"{BASE}/versions/{version_id}/restore").status_code == 404
     assert client.get("/stores/toko-lain/themes").status_code == 404
     assert client.post("/stores/toko-lain/themes/publish").status_code == 404
+
+
+def test_the_header_group_takes_announcements_and_shows_them_above_every_pages_header(client, store, store_client,
+                                                                                      create_product):
+    create_product(store, title="Kain Songket", status="active")
+    client.post(f"{BASE}/use", data={"theme": "minimal"})
+    editor = client.get(f"{BASE}/editor?page=header").get_data(as_text=True)
+    assert "Header (every page)" in editor and "Announcement bar" in editor
+    assert act(client, page="header", action="add_section", type="hero").json["ok"] is False  # not a header section
+    assert act(client, page="home", action="add_section", type="announcement-bar").json["ok"] is False
+    added = act(client, page="header", action="add_section", type="announcement-bar").json
+    assert added["ok"]
+    section = added["selected"]
+    answer = act(client, page="header", action="save_section", section=section,
+                 **{"s-text": "Diskon 20% akhir pekan", "s-link": "/collections/all", "s-tone": "dark"})
+    assert answer.json["ok"]
+    client.post(f"{BASE}/publish")
+    shopper = store_client(store)
+    for path in ("/", "/products/kain-songket", "/collections/all", "/no-such-page"):
+        html = shopper.get(path).get_data(as_text=True)
+        assert html.index("Diskon 20% akhir pekan") < html.index('<header class="site-header'), path

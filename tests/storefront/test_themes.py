@@ -134,7 +134,7 @@ def shop(create_store, create_product, ctx, run_jobs):
     from saas.catalog import services as catalog
     from saas.catalog.models import Product
 
-    store = create_store(contact_email="halo@toko.test", contact_phone="+62 812 1111 2222")
+    store = create_store(name="Toko Tema", contact_email="halo@toko.test", contact_phone="+62 812 1111 2222")
     shirt = create_product(store, title="Kemeja Batik Parang", status="active", vendor="Omah Laweyan",
                            options=[{"name": "Ukuran", "values": ["S", "M"]}], description_html="<p>Katun halus.</p>")
     create_product(store, title="Kemeja Kawung", status="active")
@@ -239,7 +239,7 @@ def test_merchant_text_is_escaped_and_never_evaluated(app, shop, store_client, t
         home = data["templates"]["home"]
         home["sections"]["hero"]["settings"]["heading"] = HOSTILE
         home["sections"]["hero"]["settings"]["text"] = HOSTILE
-        home["sections"]["announcement"]["settings"]["text"] = HOSTILE
+        data["templates"]["header"]["sections"]["announcement"]["settings"]["text"] = HOSTILE
         testimonials = home["sections"]["testimonials"]
         first = testimonials["block_order"][0]
         testimonials["blocks"][first]["settings"]["quote"] = HOSTILE
@@ -285,3 +285,18 @@ def test_featured_sections_pointing_nowhere_render_without_them(app, shop, store
     assert response.status_code == 200
     assert "Segera Dihapus" not in html
     assert 'id="section-fp-live"' in html and "Kemeja Batik Parang" in html
+
+
+def test_a_look_saved_before_header_groups_moves_its_announcement_above_the_header():
+    from saas.storefront.themes import get_theme
+
+    theme = get_theme("minimal")
+    old = {"settings": {}, "templates": {"home": {
+        "sections": {"promo": {"type": "announcement-bar", "settings": {"text": "Promo"}},
+                     "hero": {"type": "hero", "settings": {}}},
+        "order": ["promo", "hero"]}}}
+    upgraded = look.normalize(theme, old)
+    assert upgraded["templates"]["header"]["order"] == ["promo"]
+    assert upgraded["templates"]["header"]["sections"]["promo"]["settings"]["text"] == "Promo"
+    assert upgraded["templates"]["home"]["order"] == ["hero"]
+    assert old["templates"]["home"]["order"] == ["promo", "hero"]  # the stored look itself is left as it was
