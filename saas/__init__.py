@@ -30,6 +30,7 @@ def create_app(config: dict | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     import saas.models  # noqa: F401  (every table registered before anything maps)
+    import saas.orders.tasks  # noqa: F401  (registers the order jobs, which the worker and the clock run)
 
     _init_extensions(app)
     _register_blueprints(app)

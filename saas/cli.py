@@ -11,6 +11,7 @@ DEMO_PASSWORD = "etalase-demo"  # development only; documented in the README
 def init_app(app) -> None:
     app.cli.add_command(create_operator)
     app.cli.add_command(seed_demo)
+    app.cli.add_command(run_recurring_jobs)
 
 
 @click.command("create-operator")
@@ -44,3 +45,15 @@ def seed_demo():
     outcome = seed_demo_store()
     click.echo({"created": "Demo store created.", "catalog added": "Demo catalog added to the demo store."}.get(
         outcome, "Demo store already present."))
+
+
+@click.command("run-recurring-jobs")
+@with_appcontext
+def run_recurring_jobs():
+    """Run each recurring job once now (what the clock process does on a schedule, for stacks without Redis)."""
+    from saas.jobs import runner
+    from saas.jobs.cron import RECURRING
+
+    for name in RECURRING:
+        runner.execute(name, None, [], {})
+        click.echo(f"ran {name}")

@@ -20,7 +20,7 @@ def init_app(app) -> None:
 
     @app.after_request
     def _compress(response):
-        shared = g.get("site") == "store" or g.get("page_cache_hit") or request.path.startswith("/static/")
+        shared = g.get("site") == "store" or request.path.startswith("/static/")
         if not shared or response.status_code != 200 or response.mimetype not in compress.compress_mimetypes_set:
             return response
         if response.direct_passthrough:

@@ -20,6 +20,11 @@ def from_environment() -> dict:
     env = os.environ.get
     return {
         "SECRET_KEY": env("SECRET_KEY", "dev-only-insecure-secret-key"),
+        "SECRETS_KEY": env("SECRETS_KEY") or None,
+        # The providers' API addresses: tests point them at fake servers on loopback.
+        "STRIPE_API_BASE": env("STRIPE_API_BASE", "https://api.stripe.com"),
+        "MIDTRANS_API_BASE": env("MIDTRANS_API_BASE") or None,  # None: by the store's mode, sandbox or production
+        "MIDTRANS_SNAP_BASE": env("MIDTRANS_SNAP_BASE") or None,
         "SQLALCHEMY_DATABASE_URI": env("DATABASE_URL", f"sqlite:///{INSTANCE / 'etalase.db'}"),
         "REDIS_URL": env("REDIS_URL") or None,
         "PLATFORM_HOST": env("PLATFORM_HOST", "localhost:5000"),

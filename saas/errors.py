@@ -29,6 +29,17 @@ def init_app(app) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf(error):
+        # CSRFProtect checks before the host is resolved, so look the store up here.
+        from flask import current_app, request
+
+        from saas.tenants.hosts import tenant_for_host
+
+        if request.host.lower() != current_app.config["PLATFORM_HOST"].lower():
+            tenant = g.get("tenant") or tenant_for_host(request.host)
+            if tenant is None:
+                return render_template("errors/unknown_host.html"), 404
+            g.store_host = request.host.lower()  # for the store's own asset URLs
+            return render_template("errors/store_error.html", code=400, tenant=tenant), 400
         return render_template("errors/400.html", reason="csrf"), 400
 
     @app.errorhandler(429)

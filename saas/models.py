@@ -13,7 +13,23 @@ from saas.catalog.models import (  # noqa: F401
     Variant,
 )
 from saas.content.models import Menu, MenuItem, Page  # noqa: F401
+from saas.customers.models import Customer, CustomerAddress  # noqa: F401
 from saas.jobs.models import FailedJob  # noqa: F401
+from saas.orders.models import (  # noqa: F401
+    BankAccount,
+    Cart,
+    CartLine,
+    CheckoutSettings,
+    Fulfillment,
+    Order,
+    OrderCounter,
+    OrderEvent,
+    OrderLine,
+    Payment,
+    PaymentMethod,
+    Refund,
+    WebhookEvent,
+)
 from saas.platform.models import AuditEvent  # noqa: F401
 from saas.storage.models import MediaFile  # noqa: F401
 from saas.storefront.models import StoreTheme, Subscriber, ThemeVersion  # noqa: F401

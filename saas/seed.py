@@ -17,7 +17,8 @@ def seed_demo_store() -> str:
     if existing is not None:
         # A store seeded before the demo catalog existed gets the catalog now; one with products is left alone.
         added = seed_demo_catalog(existing, accounts.find_user(DEMO_EMAIL))
-        if create_default_content(existing) or added:  # stores seeded before pages and menus existed get them too
+        payments_added = _seed_demo_payments(existing)
+        if create_default_content(existing) or added or payments_added:  # stores seeded before pages and menus existed get them too
             db.session.commit()
             return "catalog added"
         return "unchanged"
@@ -27,9 +28,31 @@ def seed_demo_store() -> str:
     tenant.address = "Jl. Malioboro No. 52, Yogyakarta 55271"
     create_default_content(tenant)  # after the contact details, which the Contact page shows
     seed_demo_catalog(tenant, user)
+    _seed_demo_payments(tenant)
     db.session.commit()
     run_ready_in_process()
     return "created"
+
+
+def _seed_demo_payments(tenant) -> bool:
+    """Bank transfer (to a made-up BCA account) and cash on delivery, so the demo store can take orders."""
+    from sqlalchemy import select
+
+    from saas.orders.models import BankAccount, CheckoutSettings, PaymentMethod
+    from saas.tenants.scoping import bound_tenant
+
+    with bound_tenant(tenant.id):
+        if db.session.scalar(select(PaymentMethod).limit(1)) is not None:
+            return False
+        db.session.add_all([
+            PaymentMethod(provider="bank_transfer", enabled=True, position=0),
+            PaymentMethod(provider="cod", enabled=True, position=1),
+            BankAccount(bank="BCA", number="8730123456", holder="Sari Wulandari"),
+        ])
+        if db.session.scalar(select(CheckoutSettings)) is None:
+            db.session.add(CheckoutSettings(flat_shipping_rate=20_000_00, free_shipping_over=300_000_00))
+        db.session.flush()
+    return True
 
 
 def _create_demo_tenant(user) -> Tenant:

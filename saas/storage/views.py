@@ -10,6 +10,8 @@ bp = HostBlueprint("media", __name__)
 
 # Files that only the builder hands out (CSV imports and exports, through their own checked views).
 PRIVATE_FOLDERS = {"imports", "exports"}
+# Files a store's members see in the builder but shoppers never do (transfer receipts show bank details).
+MEMBERS_ONLY_FOLDERS = {"proofs"}
 
 
 @bp.get("/media/<path:key>")
@@ -21,7 +23,7 @@ def file(key: str):
     if rest.split("/", 1)[0] in PRIVATE_FOLDERS:
         abort(404)
     if g.get("site") == "store":
-        if owner != str(g.tenant.id):
+        if owner != str(g.tenant.id) or rest.split("/", 1)[0] in MEMBERS_ONLY_FOLDERS:
             abort(404)
     elif not _may_view(owner):
         abort(404)

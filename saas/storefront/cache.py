@@ -2,16 +2,21 @@
 
 A page is cached under the store's current version; any committed change to a row that a page may show gives
 the store a new version, so every old entry stops being found at once (and expires on its own later). A hit is
-served before the store is even looked up, with no database query at all.
+served by a WSGI middleware before Flask builds a request, so it costs a few cache reads and no query; each
+entry keeps its body compressed ahead of time for browsers that accept brotli or gzip.
 """
+import gzip
 import logging
-from pathlib import Path
+import time
 from itertools import chain
+from pathlib import Path
 
+import brotli
 from flask import current_app, g, has_app_context, request
 from flask_caching import Cache
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
+from werkzeug.http import HTTP_STATUS_CODES, parse_accept_header
 
 from saas.ids import new_id
 from saas.orm import TenantScoped
@@ -22,14 +27,17 @@ from saas.tenants.scoping import current_tenant_id
 log = logging.getLogger(__name__)
 cache = Cache()
 CHANGED = "etalase_changed_stores"
+VERSION_KEY = "etalase.page_cache_version"  # in the WSGI environ: (store id, version) the middleware read on a miss
 PAGE_TIMEOUT = 24 * 3600
 NOT_FOUND_TIMEOUT = 300  # unknown URLs are endless; don't let crawlers fill the cache for a day
 HOST_TIMEOUT = 300
+LOCAL_HOST_TIMEOUT = 10
 CACHED_ENDPOINTS = {
     "storefront.home", "storefront.product", "storefront.collection", "storefront.page", "storefront.search",
     "storefront.sitemap", "storefront.robots",
 }
-SKIPPED_HEADERS = {"set-cookie", "date", "content-length", "x-cache"}
+SKIPPED_HEADERS = {"set-cookie", "date", "content-length", "content-encoding", "x-cache", "vary"}
+UNCACHED_PREFIXES = ("/static/", "/theme-assets/", "/media/", "/cart")
 
 
 def init_app(app) -> None:
@@ -46,59 +54,96 @@ def init_app(app) -> None:
     app.config.setdefault("CACHE_KEY_PREFIX", "etalase:page:")
     app.config.setdefault("CACHE_DEFAULT_TIMEOUT", PAGE_TIMEOUT)
     cache.init_app(app)
-    # The lookup runs before the store is resolved from the host; the version is read once it is known.
-    app.before_request_funcs.setdefault(None, []).insert(0, _serve_cached)
+    app.wsgi_app = app.extensions["etalase_page_cache"] = PageCacheMiddleware(app.wsgi_app, app)
     app.before_request(remember_version)
     app.after_request(_store_response)
 
 
+class PageCacheMiddleware:
+    """Answers a cached page straight from the cache; anything else goes on to Flask."""
+
+    def __init__(self, wsgi_app, app):
+        self.wsgi_app = wsgi_app
+        self.app = app
+        # host -> (store id, when): a stale entry is harmless, since pages are only ever stored under the store
+        # that the database resolved the host to, and keeping it here saves a cache round trip on every hit.
+        self.hosts: dict[str, tuple[int, float]] = {}
+
+    def __call__(self, environ, start_response):
+        hit = None
+        if self.app.config.get("STOREFRONT_CACHE", True) and _cacheable(environ, self.app.config["PLATFORM_HOST"]):
+            hit = _safely(self._lookup, environ)
+        if hit is None:
+            return self.wsgi_app(environ, start_response)
+        status, headers, bodies = hit
+        encoding = _encoding_for(environ.get("HTTP_ACCEPT_ENCODING", ""))
+        body = bodies[encoding]
+        headers = [*headers, ("Vary", "Accept-Encoding"), ("Content-Length", str(len(body))), ("X-Cache", "HIT")]
+        if encoding != "identity":
+            headers.append(("Content-Encoding", encoding))
+        start_response(f"{status} {HTTP_STATUS_CODES[status]}", headers)
+        return [body]
+
+    def _lookup(self, environ):
+        backend = self.app.extensions["cache"][cache]
+        host = _host(environ)
+        tenant_id, seen_at = self.hosts.get(host, (None, 0.0))
+        if time.monotonic() - seen_at > LOCAL_HOST_TIMEOUT:
+            tenant_id = backend.get(f"host:{host}")
+            if tenant_id is None:
+                return None
+            if len(self.hosts) > 10_000:
+                self.hosts.clear()
+            self.hosts[host] = (tenant_id, time.monotonic())
+        version = _version(backend, tenant_id)
+        environ[VERSION_KEY] = (tenant_id, version)
+        return backend.get(_page_key(environ, tenant_id, version))
+
+
+def _host(environ) -> str:
+    return environ.get("HTTP_HOST", "").lower()
+
+
+def _cacheable(environ, platform_host: str) -> bool:
+    query = environ.get("QUERY_STRING", "")
+    return (environ.get("REQUEST_METHOD") == "GET" and _host(environ) != platform_host.lower()
+            and "preview=" not in query and not environ.get("PATH_INFO", "").startswith(UNCACHED_PREFIXES))
+
+
+def _page_key(environ, tenant_id: int, version) -> str:
+    return f"{tenant_id}:{version}:{_host(environ)}{environ.get('PATH_INFO', '')}?{environ.get('QUERY_STRING', '')}"
+
+
+def _encoding_for(accept_encoding: str) -> str:
+    accepted = parse_accept_header(accept_encoding)
+    for encoding in ("br", "gzip"):
+        if accepted[encoding] > 0:
+            return encoding
+    return "identity"
+
+
+def _version(backend, tenant_id: int):
+    key = f"version:{tenant_id}"
+    version = backend.get(key)
+    if version is None:
+        backend.add(key, new_id(), timeout=0)  # a fresh id, not 0: an evicted version must not revive old pages
+        version = backend.get(key)
+    return version
+
+
 def remember_version() -> None:
     """Note the store's version before the page is built, so a change made meanwhile isn't cached as current."""
-    if _cacheable_request() and g.get("site") == "store" and "page_cache_version" not in g:
-        g.page_cache_version = _safely(version_of, g.tenant.id)
-
-
-def version_of(tenant_id: int):
-    key = f"version:{tenant_id}"
-    version = cache.get(key)
-    if version is None:
-        cache.add(key, new_id(), timeout=0)  # a fresh id, not 0: an evicted version must not revive old pages
-        version = cache.get(key)
-    return version
+    if (g.get("site") == "store" and current_app.config.get("STOREFRONT_CACHE", True)
+            and _cacheable(request.environ, current_app.config["PLATFORM_HOST"])):
+        read_for, version = request.environ.get(VERSION_KEY, (None, None))
+        if read_for != g.tenant.id:  # the middleware's host map was stale: that was another store's version
+            version = _safely(_version, cache.cache, g.tenant.id)
+        if version is not None:
+            g.page_cache_version = version
 
 
 def invalidate_store(tenant_id: int) -> None:
     cache.set(f"version:{tenant_id}", new_id(), timeout=0)
-
-
-def _page_key(tenant_id: int, version) -> str:
-    return f"{tenant_id}:{version}:{request.host.lower()}{request.full_path}"
-
-
-def _cacheable_request() -> bool:
-    return (current_app.config.get("STOREFRONT_CACHE", True) and request.method == "GET" and "preview" not in request.args
-            and request.host.lower() != current_app.config["PLATFORM_HOST"].lower())
-
-
-def _serve_cached():
-    if not _cacheable_request() or request.path.startswith(("/static/", "/theme-assets/", "/media/")):
-        return None
-    hit = _safely(_lookup)
-    if hit is None:
-        return None
-    status, headers, body = hit
-    g.page_cache_hit = True
-    response = current_app.response_class(body, status=status, headers=headers)
-    response.headers["X-Cache"] = "HIT"
-    return response
-
-
-def _lookup():
-    tenant_id = cache.get(f"host:{request.host.lower()}")
-    if tenant_id is None:
-        return None
-    g.page_cache_version = version_of(tenant_id)
-    return cache.get(_page_key(tenant_id, g.page_cache_version))
 
 
 def _store_response(response):
@@ -108,11 +153,14 @@ def _store_response(response):
             or "no-store" in response.headers.get("Cache-Control", "")):
         return response
     headers = [(k, v) for k, v in response.headers.items() if k.lower() not in SKIPPED_HEADERS]
-    entry = (response.status_code, headers, response.get_data())
+    body = response.get_data()
+    bodies = {"identity": body, "br": brotli.compress(body, quality=6), "gzip": gzip.compress(body, 6)}
     tenant_id = g.tenant.id
     timeout = PAGE_TIMEOUT if response.status_code == 200 else NOT_FOUND_TIMEOUT
-    _safely(cache.set, _page_key(tenant_id, g.page_cache_version), entry, timeout=timeout)
-    _safely(cache.set, f"host:{request.host.lower()}", tenant_id, timeout=HOST_TIMEOUT)
+    _safely(cache.set, _page_key(request.environ, tenant_id, g.page_cache_version),
+            (response.status_code, headers, bodies), timeout=timeout)
+    _safely(cache.set, f"host:{_host(request.environ)}", tenant_id, timeout=HOST_TIMEOUT)
+    current_app.extensions["etalase_page_cache"].hosts[_host(request.environ)] = (tenant_id, time.monotonic())
     response.headers["X-Cache"] = "MISS"
     return response
 

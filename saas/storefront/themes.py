@@ -21,7 +21,8 @@ BASE = "base"
 PAGES = ("home", "product", "collection", "page", "search")  # composed of sections: templates/<page>.json
 GROUPS = ("header",)  # composed too, and shown on every page (the announcement bar lives above the header)
 COMPOSED = PAGES + GROUPS
-PLAIN_PAGES = ("404", "cart")  # whole templates: templates/<page>.html
+PLAIN_PAGES = ("404", "cart", "checkout", "order", "account", "account_login", "account_register", "account_reset",
+               "account_address")  # whole templates: templates/<page>.html
 SETTING_TYPES = {"text", "textarea", "richtext", "image", "color", "select", "range", "checkbox", "product",
                  "collection", "url", "font"}
 MAX_SECTIONS = 25

@@ -29,6 +29,8 @@ def init_app(app) -> None:
         host = request.host.lower()
         if host == app.config["PLATFORM_HOST"].lower():
             g.site = "platform"
+            if request.blueprint == "storefront":
+                abort(404)  # a store's URL on the platform's own host: there is no store here to show
             return None
         if request.endpoint == "static" or request.path.startswith("/static/"):
             return None

@@ -1,5 +1,4 @@
 """A merchant restyles the store in a real browser: picks a theme, edits the hero and colours, reorders, publishes."""
-import re
 
 import pytest
 

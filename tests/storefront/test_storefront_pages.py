@@ -6,7 +6,6 @@ import pytest
 from sqlalchemy import select
 
 from saas.catalog import collections
-from saas.catalog.models import Product
 from saas.storefront import look
 from saas.tenants.models import Tenant
 

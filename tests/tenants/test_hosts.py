@@ -168,3 +168,12 @@ def test_storefront_request_binds_the_tenant(app, create_store):
 
 def test_platform_request_binds_no_tenant(app):
     assert _tenant_seen_by_request(app, "http://localhost") is None
+
+
+@pytest.mark.parametrize("path", ["/products/kemeja", "/collections/all", "/search?q=kain", "/sitemap.xml",
+                                  "/robots.txt", "/cart", "/cart.json", "/checkout", "/orders/abc", "/pages/faq"])
+def test_store_urls_on_the_platform_host_are_404_not_errors(app, path):
+    response = visit(app, "http://localhost", path)
+    assert response.status_code == 404, path
+    posted = app.test_client().post("/cart/add", base_url="http://localhost", data={"variant_id": "1"})
+    assert posted.status_code == 404

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Integer,
     Numeric,
     String,
+    UniqueConstraint,
     delete,
     exists,
     func,
@@ -27,7 +28,7 @@ import saas.models  # noqa: F401  (every model registered before the registry is
 from saas.extensions import db
 from saas.orm import TenantScoped, utcnow
 from saas.tenants.models import Tenant
-from saas.tenants.scoping import CrossTenantWrite, TenantNotBound, UnscopedStatement, unscoped
+from saas.tenants.scoping import CrossTenantWrite, TenantNotBound, UnscopedStatement, current_tenant_id, unscoped
 
 KEY_COLUMNS = {"tenant_id", "id", "created_at", "updated_at"}
 _unique = itertools.count(1)
@@ -60,7 +61,7 @@ def sample_value(column):
     if isinstance(kind, Date):
         return date.today()
     if isinstance(kind, Integer):
-        return 1
+        return n  # distinct, for unique numbers such as an order's
     if isinstance(kind, Numeric):
         return 1
     if isinstance(kind, JSON):
@@ -70,6 +71,11 @@ def sample_value(column):
         return text[-kind.length:] if kind.length else text
     # Fail loudly so the next model with a new column type extends this helper instead of being skipped.
     raise TypeError(f"sample_value can't fill {column.table.name}.{column.name} of type {column.type!r}")
+
+
+def _one_per_store(table) -> bool:
+    return any(isinstance(c, UniqueConstraint) and [col.name for col in c.columns] == ["tenant_id"]
+               for c in table.constraints)
 
 
 def _required(column) -> bool:
@@ -103,6 +109,12 @@ def build_row(session, model, tenant_id=None, **values):
         row.tenant_id = tenant_id
     for key, value in values.items():
         setattr(row, key, value)
+    if _one_per_store(table):
+        # A store's singleton (its settings, its order counter): this row replaces the store's existing one.
+        store = row.tenant_id if row.tenant_id is not None else current_tenant_id()
+        for existing in session.scalars(select(model).where(model.tenant_id == store)):
+            session.delete(existing)
+        session.flush()
     session.add(row)
     session.flush()
     return row

@@ -69,3 +69,46 @@ for (const menu of document.querySelectorAll("details.site-nav--narrow")) {
     }
   });
 }
+
+// The cart count and "Add to cart" without a page load. Pages are cached for everyone, so what is the
+// visitor's own comes from /cart.json after the page has loaded.
+const cartCount = document.querySelectorAll("[data-cart-count]");
+const showCount = (count) => cartCount.forEach((badge) => { badge.textContent = count; badge.hidden = !count; });
+if (cartCount.length) {
+  fetch("/cart.json", { headers: { Accept: "application/json" }, credentials: "same-origin" })
+    .then((response) => (response.ok ? response.json() : null))
+    .then((cart) => cart && showCount(cart.count))
+    .catch(() => {});
+}
+for (const form of document.querySelectorAll("[data-add-to-cart]")) {
+  const status = document.createElement("p");
+  status.className = "add-to-cart__status";
+  status.setAttribute("role", "status");
+  form.append(status);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const button = form.querySelector("[data-add]");
+    button.disabled = true;
+    try {
+      const response = await fetch(form.action, {
+        method: "POST", body: new FormData(form), headers: { Accept: "application/json" }, credentials: "same-origin",
+      });
+      const answer = await response.json();
+      status.classList.toggle("is-error", !answer.ok);
+      if (answer.ok) {
+        showCount(answer.count);
+        status.innerHTML = "";
+        const link = document.createElement("a");
+        link.href = "/cart";
+        link.textContent = answer.message;
+        status.append(link);
+      } else {
+        status.textContent = answer.error;
+      }
+    } catch {
+      form.submit();  // the network failed: let the browser post the form as it would without this script
+    } finally {
+      button.disabled = false;
+    }
+  });
+}
