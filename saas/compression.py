@@ -1,7 +1,7 @@
-"""Compressed responses (zstd, brotli or gzip, as the browser accepts) for shoppers' pages and static files.
+"""Compressed responses (zstd, brotli or gzip, as the browser accepts) for shared storefront pages and static files.
 
-Builder and account pages stay uncompressed: they carry CSRF tokens beside text a visitor can choose, the
-mix that BREACH reads secrets from. Storefront pages are the same for everyone and hold no secret.
+Builder, checkout and account pages stay uncompressed: they carry CSRF tokens beside text a visitor can
+choose, the mix that BREACH reads secrets from. Catalog pages are the same for everyone and hold no secret.
 """
 from flask import g, request
 from flask_compress import Compress
@@ -20,7 +20,12 @@ def init_app(app) -> None:
 
     @app.after_request
     def _compress(response):
-        shared = g.get("site") == "store" or request.path.startswith("/static/")
+        from saas.storefront.cache import CACHED_ENDPOINTS
+
+        # Only what is the same for everyone: the cacheable pages, their 404s and static files. Checkout,
+        # accounts and order pages carry CSRF tokens beside text a visitor can choose.
+        shared = (request.path.startswith(("/static/", "/theme-assets/")) or (
+            g.get("site") == "store" and (request.endpoint in CACHED_ENDPOINTS or request.endpoint is None)))
         if not shared or response.status_code != 200 or response.mimetype not in compress.compress_mimetypes_set:
             return response
         if response.direct_passthrough:

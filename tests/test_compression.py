@@ -40,3 +40,10 @@ def test_builder_pages_are_not_compressed(client, create_user, login, create_sto
     login(client, owner)
     response = client.get("/stores/toko-kopi/products", headers={"Accept-Encoding": "gzip"})
     assert response.status_code == 200 and "Content-Encoding" not in response.headers
+
+
+def test_pages_with_a_csrf_token_are_not_compressed(store, store_client):
+    shopper = store_client(store)
+    for path in ("/account/login?next=/checkout", "/account/register", "/cart"):
+        response = shopper.get(path, headers={"Accept-Encoding": "gzip"})
+        assert response.status_code == 200 and "Content-Encoding" not in response.headers, path

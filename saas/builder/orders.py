@@ -9,10 +9,11 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
 
+from saas.builder.transfers import EXPORT_LABELS
 from saas.builder.views import bp
 from saas.extensions import db
 from saas.formfields import MoneyField
-from saas.orders import management
+from saas.orders import exports, management
 from saas.orders.management import CARRIERS, OrderError, OrderFilters
 from saas.orders.models import FulfillmentStatus, Order, OrderStatus, PaymentStatus
 from saas.platform.pagination import paginate
@@ -77,8 +78,8 @@ FORMS = {"fulfil": FulfilForm, "cancel": CancelForm, "refund": RefundForm, "note
 
 
 def _order(order_id: int):
-    """The bound store's order, or a 404 (the tenant filter hides every other store's)."""
-    order = management.get_order(order_id)
+    """The bound store's order, or a 404 (the tenant filter hides every other store's); locked for a change."""
+    order = management.get_order(order_id, lock=request.method == "POST")
     if order is None:
         abort(404)
     return order
@@ -105,7 +106,25 @@ def orders():
     page = paginate(management.order_query(filters, g.tenant.timezone), request.args.get("page"), PER_PAGE)
     has_any = page.total > 0 or filters.active or db.session.scalar(
         select(Order.id).limit(1)) is not None
-    return render_template("builder/orders/list.html", page=page, filters=filters, has_any=has_any, **_labels())
+    return render_template("builder/orders/list.html", page=page, filters=filters, has_any=has_any,
+                           exports=exports.recent_exports(), export_label=_export_label, **_labels())
+
+
+def _export_label(transfer) -> str:
+    return str(EXPORT_LABELS[transfer.status])
+
+
+@bp.post("/<slug>/orders/export")
+def export_orders():
+    """Queue a CSV of the orders matching the list's filters (sent with the form); the list shows when it's ready."""
+    filters = OrderFilters.from_args(request.form)
+    if not ActionForm().validate_on_submit():
+        flash(_("Your session expired. Please try again."), "error")
+        return redirect(url_for("builder.orders", **filters.as_dict()))
+    exports.start_export(filters, current_user)
+    db.session.commit()
+    flash(_("Your export has started. The file appears under Exports on this page when it is ready."), "success")
+    return redirect(url_for("builder.orders", **filters.as_dict()))
 
 
 # One order

@@ -319,7 +319,7 @@ class CatalogTransfer(TenantScoped, db.Model):
     user_id: Mapped[int | None] = mapped_column(BigInteger)
     filename: Mapped[str] = mapped_column(String(255), default="")
     file_key: Mapped[str | None] = mapped_column(String(500))  # the uploaded or exported CSV in storage
-    source_format: Mapped[str] = mapped_column(String(16), default="")  # "etalase" or "shopify"
+    source_format: Mapped[str] = mapped_column(String(16), default="")  # "etalase" or "shopify"; "orders" marks an orders export
     filters: Mapped[dict] = mapped_column(JSON, default=dict)  # export: the product list's filters
     total: Mapped[int] = mapped_column(Integer, default=0)
     processed: Mapped[int] = mapped_column(Integer, default=0)

@@ -1146,8 +1146,10 @@ def cancel_import(transfer: CatalogTransfer) -> bool:
 
 
 def recent_transfers(limit: int = 10) -> list[CatalogTransfer]:
+    """The product imports and exports (order exports share the table and are listed with the orders)."""
     return list(db.session.scalars(
-        select(CatalogTransfer).order_by(CatalogTransfer.created_at.desc(), CatalogTransfer.id.desc()).limit(limit)))
+        select(CatalogTransfer).where(CatalogTransfer.source_format != "orders")
+        .order_by(CatalogTransfer.created_at.desc(), CatalogTransfer.id.desc()).limit(limit)))
 
 
 def get_transfer(transfer_id: int) -> CatalogTransfer | None:

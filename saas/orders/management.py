@@ -12,12 +12,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext as _ln
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from saas.catalog import collections
 from saas.catalog import services as catalog
-from saas.catalog.models import AdjustmentReason, Variant
+from saas.catalog.models import AdjustmentReason, InventoryAdjustment, Variant
 from saas.extensions import db
 from saas.ids import new_id
 from saas.orders import notifications
@@ -146,15 +146,22 @@ def order_query(filters: OrderFilters, timezone: str | None = None):
     return statement.order_by(Order.placed_at.desc(), Order.id.desc())
 
 
-def get_order(order_id) -> Order | None:
-    """The bound store's order with everything its page shows, or None (another store's is invisible)."""
+def get_order(order_id, lock: bool = False) -> Order | None:
+    """The bound store's order with everything its page shows, or None (another store's is invisible).
+
+    With lock, the row is locked and re-read for this transaction: every change to an order takes it, so a
+    double click, the unpaid-order job and a provider's webhook act one after another on fresh state.
+    """
     try:
         order_id = int(order_id)
     except (TypeError, ValueError):
         return None
-    return db.session.scalar(select(Order).where(Order.id == order_id).options(
+    statement = select(Order).where(Order.id == order_id).options(
         selectinload(Order.lines), selectinload(Order.events), selectinload(Order.payments),
-        selectinload(Order.fulfillments)))
+        selectinload(Order.fulfillments))
+    if lock:
+        statement = statement.with_for_update(of=Order).execution_options(populate_existing=True)
+    return db.session.scalar(statement)
 
 
 def refunds_of(order: Order) -> list[Refund]:
@@ -351,9 +358,19 @@ def _restock(order: Order, line: OrderLine, quantity: int, reason: AdjustmentRea
     quantity = min(quantity, restockable(line))
     if quantity <= 0:
         return 0
-    variant = db.session.scalar(select(Variant).where(Variant.id == line.variant_id)) if line.variant_id else None
-    if variant is not None:
-        catalog.adjust_stock(variant, quantity, reason, user=user, note=order.name, tenant=_tenant(order))
+    # One atomic UPDATE, like checkout's: a checkout taking the same stock meanwhile is never overwritten,
+    # and putting stock back is never refused (even below zero, after backorders were turned off).
+    left = db.session.execute(
+        update(Variant).where(Variant.id == line.variant_id).values(stock=Variant.stock + quantity)
+        .returning(Variant.stock), execution_options={"synchronize_session": False}).scalar() if line.variant_id else None
+    if left is not None:
+        db.session.add(InventoryAdjustment(
+            id=new_id(), tenant_id=order.tenant_id, product_id=line.product_id, variant_id=line.variant_id,
+            user_id=getattr(user, "id", None), user_name=(getattr(user, "name", "") or getattr(user, "email", "") or "")[:255],
+            delta=quantity, quantity_after=left, reason=reason, note=order.name))
+        variant = db.session.scalar(select(Variant).where(Variant.id == line.variant_id)
+                                    .execution_options(populate_existing=True))
+        catalog.refresh_summary(variant.product, _tenant(order).low_stock_threshold)
         collections.sync_product(variant.product)
     line.restocked_quantity += quantity  # counted even when the variant is gone, so it is never tried again
     return quantity

@@ -26,17 +26,26 @@ def cancel_unpaid() -> int:
                 Order.status == OrderStatus.OPEN, Order.payment_status == PaymentStatus.PENDING,
                 Order.payment_due_at.is_not(None), Order.payment_due_at <= utcnow())
             .order_by(Order.payment_due_at).limit(BATCH)).all()
-    cancelled = 0
+    cancelled, failed = 0, []
     for tenant_id, order_id in due:
         tenant = db.session.get(Tenant, tenant_id)
         with bound_tenant(tenant_id), force_locale(tenant.locale):
-            order = management.get_order(order_id)
-            # Checked again under this transaction: the merchant may have marked it paid meanwhile.
-            if order is None or order.status != OrderStatus.OPEN or order.payment_status != PaymentStatus.PENDING:
-                continue
-            management.cancel(order, _("Etalase"), restock=True, reason=_("Not paid in time."))  # emails the shopper
-            db.session.commit()
-            cancelled += 1
+            try:
+                # Locked and checked again: a payment or the merchant may have got there first.
+                order = management.get_order(order_id, lock=True)
+                if order is None or order.status != OrderStatus.OPEN or order.payment_status != PaymentStatus.PENDING:
+                    db.session.rollback()
+                    continue
+                management.cancel(order, _("Etalase"), restock=True, reason=_("Not paid in time."))  # emails the shopper
+                db.session.commit()
+                cancelled += 1
+            except Exception:  # noqa: BLE001 - one broken order must not stop every other store's
+                db.session.rollback()
+                log.exception("could not cancel unpaid order %s of store %s", order_id, tenant_id)
+                failed.append(order_id)
     if cancelled:
         log.info("cancelled %d unpaid orders", cancelled)
+    if failed:
+        # Raised after the others are done, so the job is retried and, in the end, shown to operators.
+        raise RuntimeError(f"{len(failed)} unpaid orders could not be cancelled: {failed}")
     return cancelled

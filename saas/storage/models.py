@@ -7,6 +7,9 @@ from saas.extensions import db
 
 
 class MediaFile(TenantScoped, db.Model):
+    # A page shows a file only once a product image, a theme setting or the store's logo names it, and
+    # those changes drop the cached pages themselves; uploads alone (such as transfer receipts) don't.
+    shown_on_storefront = False
     __tablename__ = "media_files"
 
     purpose: Mapped[str] = mapped_column(String(32))  # e.g. "logo"

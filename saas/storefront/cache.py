@@ -156,6 +156,8 @@ def _store_response(response):
     body = response.get_data()
     bodies = {"identity": body, "br": brotli.compress(body, quality=6), "gzip": gzip.compress(body, 6)}
     tenant_id = g.tenant.id
+    if _safely(_version, cache.cache, tenant_id) != g.page_cache_version:
+        return response  # the store changed while this page was built: it may already be out of date
     timeout = PAGE_TIMEOUT if response.status_code == 200 else NOT_FOUND_TIMEOUT
     _safely(cache.set, _page_key(request.environ, tenant_id, g.page_cache_version),
             (response.status_code, headers, bodies), timeout=timeout)

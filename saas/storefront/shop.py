@@ -4,9 +4,10 @@ import secrets
 from flask import abort, flash, g, get_flashed_messages, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
+from sqlalchemy.exc import IntegrityError
 from wtforms import SelectChoice
 
-from saas.extensions import csrf, db
+from saas.extensions import csrf, db, limiter
 from saas.orders import services as orders
 from saas.orders.addresses import display_phone
 from saas.payments import providers
@@ -159,6 +160,12 @@ def checkout():
         try:
             order = orders.place_order(cart, details, key, g.tenant.currency)
             orders.refresh_stock_summaries(order, g.tenant.low_stock_threshold)
+        except IntegrityError:  # the same form, posted twice at once: the other request made the order
+            db.session.rollback()
+            placed = orders.order_by_key(key)
+            if placed is None:
+                raise
+            return redirect(url_for("storefront.order_status", token=placed.token, _external=True), 303)
         except orders.CheckoutError as error:
             db.session.rollback()
             if "cart" in error.errors:
@@ -239,6 +246,7 @@ def webhook(provider):
 
 
 @bp.post("/orders/<token>/proof")
+@limiter.limit("10 per hour")  # each upload is re-encoded: a leaked order link mustn't become a CPU sink
 def upload_proof(token):
     order = orders.order_by_token(token)
     if order is None:

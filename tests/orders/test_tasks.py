@@ -33,3 +33,27 @@ def test_overdue_transfers_are_cancelled_with_their_stock_back_and_the_shopper_t
     run_jobs()
     told = {str(message["To"]) for message in outbox()}
     assert {"telat@example.com", "lain@example.com"} <= told and "baru@example.com" not in told
+
+
+def test_stock_goes_back_even_below_zero_and_one_bad_order_never_blocks_the_rest(app, create_store, create_product,
+                                                                                  ctx):
+    from sqlalchemy import select
+
+    from saas.catalog.models import Variant
+
+    store = create_store(name="Toko Pesanan Lebih", slug="toko-pesanan-lebih")
+    kain = create_product(store, title="Kain Pre-order", status="active", stock=0)
+    with ctx(store.id) as session:
+        session.scalar(select(Variant).where(Variant.product_id == kain.id)).allow_backorder = True
+        session.commit()
+    long_ago = utcnow() - timedelta(hours=30)
+    first = make_order(app, store, [(kain, 2)], placed_at=long_ago)
+    second = make_order(app, store, [(kain, 1)], placed_at=long_ago)
+    with ctx(store.id) as session:
+        variant = session.scalar(select(Variant).where(Variant.product_id == kain.id))
+        variant.allow_backorder = False  # the merchant stops taking pre-orders while stock is below zero
+        session.commit()
+    result = app.test_cli_runner().invoke(args=["run-recurring-jobs"])
+    assert result.exit_code == 0, result.output
+    assert {load_order(app, store, first).status, load_order(app, store, second).status} == {OrderStatus.CANCELLED}
+    assert stock_of(app, store, kain) == 0  # -3 + 2 + 1

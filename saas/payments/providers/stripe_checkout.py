@@ -13,6 +13,7 @@ webhook secret. Each event is applied once (by its id), and only to an order of 
 """
 import re
 import time
+from datetime import UTC, datetime
 
 import stripe
 from flask import current_app
@@ -318,7 +319,17 @@ def _session_seconds(order: Order) -> int:
     from saas.payments import services as payments
 
     hours = payments.current_checkout_settings().unpaid_cancel_hours or payments.DEFAULT_CANCEL_HOURS
-    return max(SESSION_MIN, min(SESSION_MAX, int(hours) * 3600))
+    seconds = min(SESSION_MAX, int(hours) * 3600)
+    if order.payment_due_at is not None:
+        # Never past the order's own deadline, or a shopper could pay for an order the store already cancelled.
+        left = int(order.payment_due_at.timestamp()) - _now()
+        if left <= 0:
+            raise ProviderError(_("The time to pay for this order is over."))
+        if left < SESSION_MIN:  # Stripe's shortest page outlasts the deadline: the order waits for it
+            order.payment_due_at = datetime.fromtimestamp(_now() + SESSION_MIN, UTC)
+            left = SESSION_MIN
+        seconds = min(seconds, left)
+    return max(SESSION_MIN, seconds)
 
 
 def _store_name(order: Order) -> str:
