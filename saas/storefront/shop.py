@@ -79,7 +79,13 @@ def cart_json():
 def add_to_cart():
     if not _same_origin():
         abort(403)
-    cart = _cart() or orders.new_cart()
+    cart = _cart()
+    if cart is None:
+        from saas.storefront.accounts import current_customer
+
+        cart = orders.new_cart()
+        customer = current_customer()
+        cart.customer_id = customer.id if customer is not None else None  # a logged-in shopper's cart is theirs
     try:
         orders.add_to_cart(cart, request.form.get("variant_id"), request.form.get("quantity", "1"))
     except orders.CartError as error:

@@ -355,3 +355,20 @@ def test_account_forms_carry_a_csrf_token(store, shopper, app, monkeypatch):
     token = re.search(r'name="csrf_token" value="([^"]+)"', text(shopper.get("/account")))[1]
     assert shopper.post("/account/logout").status_code == 400
     assert shopper.post("/account/logout", data={"csrf_token": token}).status_code == 303
+
+
+def test_a_cart_started_while_logged_in_belongs_to_the_customer(store, shopper, store_client, create_product, ctx):
+    from sqlalchemy import select
+
+    from saas.customers.models import Customer
+    from saas.orders.models import Cart
+
+    product = create_product(store, title="Kain Ikat", status="active", stock=5)
+    register(shopper)
+    shopper.post("/cart/add", data={"variant_id": str(product.variants[0].id), "quantity": "2"})
+    with ctx(store.id) as session:
+        customer = session.scalar(select(Customer).where(Customer.email == "sari@example.com"))
+        assert session.scalar(select(Cart.customer_id)) == customer.id
+    elsewhere = store_client(store)  # another browser: logging in brings the cart along
+    log_in(elsewhere)
+    assert elsewhere.get("/cart.json").json["count"] == 2
