@@ -16,6 +16,7 @@ from saas.formfields import MoneyField
 from saas.orders import exports, management
 from saas.orders.management import CARRIERS, OrderError, OrderFilters
 from saas.orders.models import FulfillmentStatus, Order, OrderStatus, PaymentStatus
+from saas.payments import services as payments
 from saas.platform.pagination import paginate
 from saas.storage.models import MediaFile
 from saas.tenants import settings as store_settings
@@ -40,12 +41,7 @@ STATUS_LABELS = {
     OrderStatus.CANCELLED: _l("Cancelled"),
     OrderStatus.ARCHIVED: _l("Archived"),
 }
-METHOD_LABELS = {
-    "bank_transfer": _l("Bank transfer"),
-    "cod": _l("Cash on delivery"),
-    "stripe": _l("Card (Stripe)"),
-    "midtrans": _l("Midtrans"),
-}
+METHOD_LABELS = payments.CHECKOUT_LABELS
 CARRIER_LABELS = {key: (_l("Other") if key == "other" else carrier.name) for key, carrier in CARRIERS.items()}
 _WHOLE = re.compile(r"^\d{1,6}$")
 
@@ -136,8 +132,7 @@ def _order_page(order, forms: dict | None = None, line_errors: dict | None = Non
     for name, form_class in FORMS.items():
         if name not in forms:
             forms[name] = form_class(formdata=None, prefix=name)
-    payments = order.payments
-    media = _media([line.image_media_id for line in order.lines] + [p.proof_media_id for p in payments])
+    media = _media([line.image_media_id for line in order.lines] + [p.proof_media_id for p in order.payments])
     refunds = management.refunds_of(order)
     cancelled = order.status == OrderStatus.CANCELLED
     can = {

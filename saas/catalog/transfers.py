@@ -1040,10 +1040,10 @@ def _product_rows(tenant, product: Product):
                        variant_image_url=image_urls.get(variant.image_id, ""))
         if index < len(images):
             row["image_url"], row["image_alt"] = images[index][1], images[index][0].alt
-        yield [_safe_cell(row[c]) for c in ETALASE_COLUMNS]
+        yield [safe_cell(row[c]) for c in ETALASE_COLUMNS]
 
 
-def _safe_cell(value: str) -> str:
+def safe_cell(value: str) -> str:
     """Cells that a spreadsheet would run as a formula are written as text (CSV injection)."""
     value = value or ""
     return "'" + value if value[:1] in ("=", "+", "@") or (value[:1] == "-" and not re.fullmatch(r"-?[\d.,]+", value)) else value

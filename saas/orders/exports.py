@@ -17,12 +17,12 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from saas.catalog.models import CatalogTransfer, TransferKind, TransferStatus
-from saas.catalog.transfers import _safe_cell
+from saas.catalog.transfers import safe_cell
 from saas.extensions import db
 from saas.ids import new_id
 from saas.jobs import enqueue, task
 from saas.money import money_input
-from saas.orders.management import OrderFilters, _zone, order_query
+from saas.orders.management import OrderFilters, order_query, store_zone
 from saas.orders.models import FulfillmentStatus, Order, OrderStatus, PaymentStatus
 from saas.orm import utcnow
 from saas.storage import storage
@@ -107,7 +107,7 @@ def _items_summary(order: Order) -> str:
 def order_row(order: Order, tenant) -> list[str]:
     money = lambda amount: money_input(amount or 0, order.currency, tenant.locale)  # noqa: E731
     address = order.shipping_address or {}
-    placed = order.placed_at.astimezone(_zone(tenant.timezone)) if order.placed_at else None
+    placed = order.placed_at.astimezone(store_zone(tenant.timezone)) if order.placed_at else None
     row = [
         str(order.number),
         f"{placed:%Y-%m-%d %H:%M:%S}" if placed else "",
@@ -131,7 +131,7 @@ def order_row(order: Order, tenant) -> list[str]:
         str(sum(line.quantity for line in order.lines)),
         _items_summary(order),
     ]
-    return [_safe_cell(str(cell)) for cell in row]
+    return [safe_cell(str(cell)) for cell in row]
 
 
 def export_rows(tenant, filters: OrderFilters, progress=None):

@@ -110,7 +110,7 @@ def _parse_date(text: str) -> date | None:
         return None
 
 
-def _zone(name: str | None):
+def store_zone(name: str | None):
     try:
         return ZoneInfo(name or "UTC")
     except (ZoneInfoNotFoundError, ValueError):
@@ -126,7 +126,7 @@ def order_query(filters: OrderFilters, timezone: str | None = None):
         statement = statement.where(Order.fulfillment_status == FulfillmentStatus(filters.fulfillment))
     if filters.status:
         statement = statement.where(Order.status == OrderStatus(filters.status))
-    zone = _zone(timezone)
+    zone = store_zone(timezone)
     start, end = _parse_date(filters.date_from), _parse_date(filters.date_to)
     if start is not None:
         statement = statement.where(Order.placed_at >= datetime.combine(start, time.min, zone).astimezone(UTC))

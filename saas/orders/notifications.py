@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from saas import mail
 from saas.payments import services as payments
 from saas.storage.images import media_url
+from saas.templating import format_money
 from saas.tenants import settings as store_settings
 
 
@@ -48,14 +49,8 @@ def order_placed(order, tenant) -> None:
               tenant.locale, tenant_id=tenant.id, **context)
     if tenant.contact_email:
         mail.send(tenant.contact_email, _l("New order %(number)s: %(total)s", number=order.name,
-                                           total=_money(order)),
+                                           total=format_money(order.total, order.currency)),
                   "order_new", tenant.locale, tenant_id=tenant.id, **context)
-
-
-def _money(order) -> str:
-    from saas.templating import format_money
-
-    return format_money(order.total, order.currency)
 
 
 def _to_shopper(order, subject, template: str, **extra) -> None:

@@ -50,6 +50,13 @@ PROVIDER_LABELS = {
     "stripe": _l("Stripe"),
     "midtrans": _l("Midtrans"),
 }
+# How each method is named to shoppers (at checkout, on their orders) and on the merchant's orders.
+CHECKOUT_LABELS = {
+    "bank_transfer": _l("Bank transfer"),
+    "cod": _l("Cash on delivery"),
+    "stripe": _l("Card (Stripe)"),
+    "midtrans": _l("Midtrans: e-wallets, virtual accounts and cards"),
+}
 CREDENTIAL_PROVIDERS = ("stripe", "midtrans")
 # Secret fields are sealed in PaymentMethod.secrets and never shown back; the rest live in PaymentMethod.settings.
 SECRET_FIELDS = {"stripe": ("secret_key", "webhook_secret"), "midtrans": ("server_key",)}

@@ -286,5 +286,4 @@ def order_status(token):
 
 
 def _method_label(provider: str) -> str:
-    return {"bank_transfer": _("Bank transfer"), "cod": _("Cash on delivery"), "stripe": _("Card (Stripe)"),
-            "midtrans": _("Midtrans: e-wallets, virtual accounts and cards")}.get(provider, provider)
+    return str(payments.CHECKOUT_LABELS.get(provider, provider))
