@@ -22,6 +22,10 @@ def create_app(config: dict | None = None) -> Flask:
         static_host=values["PLATFORM_HOST"],
         instance_path=str(settings.INSTANCE),
     )
+    from saas.ids import IdConverter
+
+    # Before any route is added: every `<int:…>` in a URL stops at the largest id, so a longer number is a 404.
+    app.url_map.converters["int"] = IdConverter
     app.config.update(values)
     app.config.setdefault("MAX_CONTENT_LENGTH", app.config["MAX_UPLOAD_BYTES"] + 1024 * 1024)
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)

@@ -25,6 +25,9 @@ def from_environment() -> dict:
         "STRIPE_API_BASE": env("STRIPE_API_BASE", "https://api.stripe.com"),
         "MIDTRANS_API_BASE": env("MIDTRANS_API_BASE") or None,  # None: by the store's mode, sandbox or production
         "MIDTRANS_SNAP_BASE": env("MIDTRANS_SNAP_BASE") or None,
+        "BITESHIP_API_BASE": env("BITESHIP_API_BASE", "https://api.biteship.com"),
+        # Seconds a checkout waits for live carrier rates before it uses each rate's fallback price.
+        "SHIPPING_RATE_TIMEOUT": float(env("SHIPPING_RATE_TIMEOUT", "3")),
         "SQLALCHEMY_DATABASE_URI": env("DATABASE_URL", f"sqlite:///{INSTANCE / 'etalase.db'}"),
         "REDIS_URL": env("REDIS_URL") or None,
         "PLATFORM_HOST": env("PLATFORM_HOST", "localhost:5000"),

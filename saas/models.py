@@ -31,6 +31,15 @@ from saas.orders.models import (  # noqa: F401
     WebhookEvent,
 )
 from saas.platform.models import AuditEvent  # noqa: F401
+from saas.promotions.models import Discount, DiscountCode, DiscountTarget, DiscountUsage  # noqa: F401
+from saas.shipping.models import (  # noqa: F401
+    Carrier,
+    PickupLocation,
+    ShippingRate,
+    ShippingSettings,
+    ShippingZone,
+    TaxSettings,
+)
 from saas.storage.models import MediaFile  # noqa: F401
 from saas.storefront.models import StoreTheme, Subscriber, ThemeVersion  # noqa: F401
 from saas.tenants.models import Domain, Membership, Tenant  # noqa: F401

@@ -22,6 +22,11 @@ def minor_factor(currency: str) -> int:
     return MINOR_UNITS.get(currency, 100)
 
 
+def rounding_unit(currency: str) -> int:
+    """The smallest amount worth computing to: a whole rupiah (100 sen) where no decimals are shown."""
+    return minor_factor(currency) if currency in NO_DECIMALS else 1
+
+
 def parse_money(text: str | None, currency: str, locale: str = "id") -> int | None:
     """Parse `150.000`, `Rp 150.000`, `150000` or (for cents currencies) `12.50` into minor units; blank is None."""
     cleaned = re.sub(r"(?i)^\s*(rp\.?|idr|\$|usd|sgd|s\$|€|eur|myr|rm)\s*", "", (text or "").strip()).strip()

@@ -72,3 +72,14 @@ def string_enum(cls, length: int = 16) -> Enum:
 def tenant_fk(column: str, target: str, ondelete: str = "CASCADE") -> ForeignKeyConstraint:
     """A composite foreign key (tenant_id, column) -> target(tenant_id, id): the database refuses cross-store links."""
     return ForeignKeyConstraint(["tenant_id", column], [f"{target}.tenant_id", f"{target}.id"], ondelete=ondelete)
+
+
+def move_in_list(ordered: list, item, offset: int) -> None:
+    """Move `item` up (-1) or down (+1) in `ordered` and renumber every row's `position`; past either end it
+    stays put."""
+    index = next(i for i, other in enumerate(ordered) if other.id == item.id)
+    target = index + offset
+    if 0 <= target < len(ordered):
+        ordered[index], ordered[target] = ordered[target], ordered[index]
+    for position, other in enumerate(ordered):
+        other.position = position

@@ -122,3 +122,36 @@ def test_worker_id_out_of_range_is_refused(monkeypatch, worker):
 def test_fixed_node_wins_over_environment(monkeypatch):
     monkeypatch.setenv("WORKER_ID", "9")
     assert IdGenerator(node=4).node == 4
+
+
+# Ids read from text: forms, codes such as "custom:<id>", URLs
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("1", 1), ("0", 0), ("123456789012345678", 123456789012345678), (str(2**63 - 1), 2**63 - 1), (42, 42),
+    (str(2**63), None), ("9" * 30, None), ("", None), ("²", None), ("١٢", None), ("-1", None), ("+1", None),
+    (" 1", None), ("1 ", None), ("1.0", None), ("0x1", None), (None, None), (True, None), (-5, None), (2**63, None),
+])
+def test_parse_id_reads_plain_digits_that_fit_a_bigint(text, expected):
+    from saas.ids import parse_id
+
+    assert parse_id(text) == expected
+
+
+def test_the_app_reads_int_urls_with_the_bounded_converter(app):
+    from saas.ids import MAX_ID, IdConverter
+
+    assert app.url_map.converters["int"] is IdConverter
+    adapter = app.url_map.bind(app.config["PLATFORM_HOST"])
+    assert adapter.match(f"/operator/stores/{MAX_ID}")[1] == {"tenant_id": MAX_ID}
+    for number in (str(MAX_ID + 1), "9" * 40, "١٢"):
+        with pytest.raises(Exception) as refused:
+            adapter.match(f"/operator/stores/{number}")
+        assert getattr(refused.value, "code", None) == 404, number
+
+
+def test_an_operator_url_with_a_huge_id_is_404(client, create_user, login):
+    operator = create_user(is_operator=True)
+    login(client, operator)
+    assert client.get("/operator/stores/99999999999999999999").status_code == 404
+    assert client.post("/operator/jobs/99999999999999999999/requeue").status_code == 404

@@ -1,6 +1,7 @@
 """Alembic builds, from an empty database, exactly the schema the models declare, and can take it down again."""
 import logging
 import os
+from datetime import UTC, datetime
 
 import flask_migrate
 import pytest
@@ -102,3 +103,75 @@ def test_downgrade_to_base_removes_everything(empty_app):
     with empty_app.app_context():
         flask_migrate.upgrade()  # and the way back up still works after a round trip
     assert _schema_diff(empty_app) == []
+
+
+def test_a_downgrade_puts_each_stores_first_flat_rate_back(empty_app):
+    """0009 turns a store's flat rate into a zone's rate; going back copies the first flat rate (lowest zone, then
+    lowest rate) and its free-over amount into checkout_settings, on SQLite and PostgreSQL alike."""
+    import sqlalchemy as sa
+
+    from saas.ids import new_id
+
+    now = datetime.now(UTC)
+    tenants = sa.table("tenants", *(sa.column(c) for c in (
+        "id", "slug", "name", "status", "currency", "locale", "timezone", "contact_email", "contact_phone", "address",
+        "created_at", "updated_at")))
+    settings = sa.table("checkout_settings", *(sa.column(c) for c in (
+        "id", "tenant_id", "flat_shipping_rate", "free_shipping_over", "unpaid_cancel_hours", "require_account",
+        "created_at", "updated_at")))
+    zones = sa.table("shipping_zones", *(sa.column(c) for c in (
+        "id", "tenant_id", "name", "position", "created_at", "updated_at")),
+        sa.column("countries", sa.JSON), sa.column("provinces", sa.JSON), sa.column("cities", sa.JSON))
+    rates = sa.table("shipping_rates", *(sa.column(c) for c in (
+        "id", "tenant_id", "zone_id", "name", "kind", "amount", "free_over", "carrier", "cod_allowed", "enabled",
+        "position", "created_at", "updated_at")), sa.column("tiers", sa.JSON))
+    stores = {"edited": (15_000_00, 300_000_00), "reordered": (20_000_00, None), "emptied": (25_000_00, 100_000_00)}
+    ids = {name: new_id() for name in stores}
+
+    def add_zone(conn, tenant_id, name, position):
+        zone_id = new_id()
+        conn.execute(zones.insert().values(id=zone_id, tenant_id=tenant_id, name=name, position=position,
+                                           countries=["ID"], provinces=[], cities=[], created_at=now, updated_at=now))
+        return zone_id
+
+    def add_rate(conn, tenant_id, zone_id, name, kind, amount, position, free_over=None):
+        conn.execute(rates.insert().values(
+            id=new_id(), tenant_id=tenant_id, zone_id=zone_id, name=name, kind=kind, amount=amount, free_over=free_over,
+            tiers=[], carrier="", cod_allowed=True, enabled=True, position=position, created_at=now, updated_at=now))
+
+    with empty_app.app_context():
+        flask_migrate.upgrade(revision="0008_customers")
+        with db.engine.begin() as conn:
+            for name, (flat, free_over) in stores.items():
+                conn.execute(tenants.insert().values(
+                    id=ids[name], slug=name, name=name, status="active", currency="IDR", locale="id",
+                    timezone="Asia/Jakarta", contact_email="", contact_phone="", address="", created_at=now,
+                    updated_at=now))
+                conn.execute(settings.insert().values(
+                    id=new_id(), tenant_id=ids[name], flat_shipping_rate=flat, free_shipping_over=free_over,
+                    unpaid_cancel_hours=24, require_account=False, created_at=now, updated_at=now))
+        flask_migrate.upgrade(revision="0009_shipping_promotions")
+        with db.engine.begin() as conn:
+            moved = conn.execute(text("SELECT tenant_id, amount, free_over FROM shipping_rates")).all()
+            assert sorted(moved) == sorted((ids[name], *values) for name, values in stores.items())
+            # "edited" changes its rate's price and adds rates after it, in its zone and in a later zone.
+            first_zone = conn.scalar(text("SELECT zone_id FROM shipping_rates WHERE tenant_id = :t"),
+                                     {"t": ids["edited"]})
+            conn.execute(text("UPDATE shipping_rates SET amount = :a WHERE tenant_id = :t"),
+                         {"a": 18_000_00, "t": ids["edited"]})
+            add_rate(conn, ids["edited"], first_zone, "Express", "flat", 40_000_00, 1)
+            abroad = add_zone(conn, ids["edited"], "Luar negeri", 1)
+            add_rate(conn, ids["edited"], abroad, "Kargo", "flat", 900_000_00, 0)
+            # "reordered" puts a new zone first, whose first rate is by weight and whose second is flat.
+            conn.execute(text("UPDATE shipping_zones SET position = 1 WHERE tenant_id = :t"), {"t": ids["reordered"]})
+            jawa = add_zone(conn, ids["reordered"], "Jawa", 0)
+            add_rate(conn, ids["reordered"], jawa, "Berat", "weight", 0, 0)
+            add_rate(conn, ids["reordered"], jawa, "Jawa flat", "flat", 12_000_00, 1, free_over=250_000_00)
+            # "emptied" keeps no flat rate at all.
+            conn.execute(text("DELETE FROM shipping_rates WHERE tenant_id = :t"), {"t": ids["emptied"]})
+        flask_migrate.downgrade(revision="0008_customers")
+        with db.engine.connect() as conn:
+            back = {row.tenant_id: (row.flat_shipping_rate, row.free_shipping_over) for row in conn.execute(text(
+                "SELECT tenant_id, flat_shipping_rate, free_shipping_over FROM checkout_settings"))}
+    assert back == {ids["edited"]: (18_000_00, 300_000_00), ids["reordered"]: (12_000_00, 250_000_00),
+                    ids["emptied"]: (0, None)}

@@ -22,6 +22,7 @@ from saas.extensions import db
 from saas.money import money_input
 from saas.storage import storage
 from saas.storage.images import ImageRejected, read_upload, store_image
+from saas.ids import parse_id
 
 IMAGE_WIDTHS = (160, 480, 720, 960, 1600)
 MAX_MEMBERS_SHOWN = 500  # a manual collection's editable list; the product list filters larger ones
@@ -314,6 +315,6 @@ def reorder_collection_products(collection_id):
         return jsonify(ok=False, error=_("Send the products' ids in their new order.")), 400
     if collection.is_automated:
         return jsonify(ok=False, error=_("An automated collection's order follows its products; it can't be changed by hand.")), 409
-    service.reorder(collection, [int(i) for i in ids if str(i).isdigit()])
+    service.reorder(collection, [parse_id(i) for i in ids if parse_id(i) is not None])
     db.session.commit()
     return jsonify(ok=True, ids=[str(i) for i in _order(collection)], message=_("Order saved."))

@@ -20,6 +20,7 @@ from saas.content import services as content
 from saas.content.models import MENU_HANDLES, LinkType, Page
 from saas.extensions import db
 from saas.validators import max_length, strip
+from saas.ids import parse_id
 
 MENU_LABELS = {"main": _l("Main menu"), "footer": _l("Footer menu")}
 MENU_HINTS = {
@@ -205,9 +206,9 @@ def _block_end(rows: list[Row], start: int) -> int:
 def apply_op(rows: list[Row], op: str) -> str | None:
     """Move, nest or remove one row in place, as the buttons ask; returns a message when it can't be done."""
     action, _sep, index = op.partition("-")
-    if not index.isdigit() or int(index) >= len(rows):
+    i = parse_id(index)
+    if i is None or i >= len(rows):
         return None
-    i = int(index)
     row = rows[i]
     if action == "remove":
         if row.depth == 0:  # what was nested under it moves up a level rather than disappearing
@@ -310,8 +311,8 @@ def edit_menu(handle):
         db.session.rollback()
         for key, message in error.errors.items():
             parts = key.split("_")
-            if len(parts) == 3 and parts[1].isdigit() and int(parts[1]) < len(order):
-                rows[order[int(parts[1])]].errors[parts[2]] = message
+            if len(parts) == 3 and parse_id(parts[1]) is not None and parse_id(parts[1]) < len(order):
+                rows[order[parse_id(parts[1])]].errors[parts[2]] = message
             else:
                 flash(str(message), "error")
         flash(_("The menu was not saved. Check the items marked below."), "error")

@@ -14,10 +14,11 @@ from saas.builder.views import bp
 from saas.extensions import db
 from saas.formfields import MoneyField
 from saas.orders import exports, management
-from saas.orders.management import CARRIERS, OrderError, OrderFilters
+from saas.orders.management import OrderError, OrderFilters
 from saas.orders.models import FulfillmentStatus, Order, OrderStatus, PaymentStatus
 from saas.payments import services as payments
 from saas.platform.pagination import paginate
+from saas.shipping import carriers
 from saas.storage.models import MediaFile
 from saas.tenants import settings as store_settings
 from saas.validators import strip
@@ -42,7 +43,6 @@ STATUS_LABELS = {
     OrderStatus.ARCHIVED: _l("Archived"),
 }
 METHOD_LABELS = payments.CHECKOUT_LABELS
-CARRIER_LABELS = {key: (_l("Other") if key == "other" else carrier.name) for key, carrier in CARRIERS.items()}
 _WHOLE = re.compile(r"^\d{1,6}$")
 
 
@@ -51,8 +51,7 @@ class ActionForm(FlaskForm):
 
 
 class FulfilForm(FlaskForm):
-    carrier = SelectField(_l("Carrier"), choices=[SelectChoice(k, v) for k, v in CARRIER_LABELS.items()],
-                          validate_choice=False)
+    carrier = SelectField(_l("Carrier"), choices=[], validate_choice=False)  # filled per store: see _order_page
     tracking_number = StringField(_l("Tracking number"), filters=[strip])
 
 
@@ -129,9 +128,17 @@ def export_orders():
 def _order_page(order, forms: dict | None = None, line_errors: dict | None = None, typed: dict | None = None):
     """Render the order page, keeping whichever form was just submitted (with its errors and typed values)."""
     forms = dict(forms or {})
+    posted = set(forms)
     for name, form_class in FORMS.items():
         if name not in forms:
             forms[name] = form_class(formdata=None, prefix=name)
+    # The presets, then the store's own carriers, then "Other".
+    choices = carriers.choices()
+    forms["fulfil"].carrier.choices = [SelectChoice(code, label) for code, label in choices]
+    if "fulfil" not in posted:  # a fresh form starts at the carrier the shopper chose at checkout, if it's listed
+        chosen = (order.shipping_details or {}).get("carrier")
+        if chosen and chosen in {code for code, _label in choices}:
+            forms["fulfil"].carrier.data = chosen
     media = _media([line.image_media_id for line in order.lines] + [p.proof_media_id for p in order.payments])
     refunds = management.refunds_of(order)
     cancelled = order.status == OrderStatus.CANCELLED

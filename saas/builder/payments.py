@@ -1,5 +1,6 @@
 """The builder's Payments page: which methods shoppers may use and in what order, the keys of Stripe and Midtrans,
-the bank accounts that transfers go to, and the checkout settings (flat shipping, unpaid orders, guest checkout).
+the bank accounts that transfers go to, and the checkout settings (unpaid orders, guest checkout). Shipping has its
+own page.
 
 One page shows five forms; each posts to its own URL, saves only its own part, and on an error comes back to the
 page with the message beside the field and what was typed (secrets are never rendered back, typed or saved).
@@ -12,7 +13,7 @@ from wtforms import PasswordField, RadioField, SelectChoice, SelectField, String
 
 from saas.builder.views import bp
 from saas.extensions import db
-from saas.formfields import MoneyField, WholeNumberField
+from saas.formfields import WholeNumberField
 from saas.payments import services as payments
 from saas.validators import max_length, strip
 
@@ -52,8 +53,6 @@ class BankAccountForm(FlaskForm):
 
 
 class CheckoutSettingsForm(FlaskForm):
-    flat_shipping_rate = MoneyField(_l("Flat shipping rate"))
-    free_shipping_over = MoneyField(_l("Free shipping from"))
     unpaid_cancel_hours = WholeNumberField(_l("Cancel unpaid orders after"))
     require_account = RadioField(_l("Customer accounts"), default="guest", validate_choice=False, choices=[
         SelectChoice("guest", _l("Guests can check out")), SelectChoice("required", _l("An account is required"))])
@@ -96,7 +95,6 @@ def _checkout_form(formdata=None) -> CheckoutSettingsForm:
         return CheckoutSettingsForm(prefix="checkout")
     saved = payments.current_checkout_settings()
     return CheckoutSettingsForm(prefix="checkout", formdata=None, data={
-        "flat_shipping_rate": saved.flat_shipping_rate, "free_shipping_over": saved.free_shipping_over,
         "unpaid_cancel_hours": saved.unpaid_cancel_hours,
         "require_account": "required" if saved.require_account else "guest"})
 
@@ -297,9 +295,8 @@ def save_checkout_settings():
     form = _checkout_form(formdata=request.form)
     if form.validate_on_submit():
         try:
-            payments.save_checkout_settings(
-                flat_shipping_rate=form.flat_shipping_rate.data, free_shipping_over=form.free_shipping_over.data,
-                unpaid_cancel_hours=form.unpaid_cancel_hours.data, require_account=form.require_account.data == "required")
+            payments.save_checkout_settings(unpaid_cancel_hours=form.unpaid_cancel_hours.data,
+                                            require_account=form.require_account.data == "required")
         except payments.PaymentSettingsError as error:
             db.session.rollback()
             _put_errors(form, error.errors)

@@ -6,6 +6,7 @@ from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, String
 from wtforms.validators import Optional
 
 from saas.catalog.models import AdjustmentReason, ProductStatus
+from saas.catalog.services import MAX_STOCK
 from saas.formfields import MoneyField, WholeNumberField
 from saas.validators import max_length, strip
 
@@ -41,7 +42,7 @@ class VariantFieldsMixin:
     stock = WholeNumberField(_l("Stock"))
     track_stock = BooleanField(_l("Track stock"))
     allow_backorder = BooleanField(_l("Keep selling when out of stock"))
-    low_stock_threshold = WholeNumberField(_l("Low stock at"))
+    low_stock_threshold = WholeNumberField(_l("Low stock at"), maximum=MAX_STOCK)  # its own service has no cap
 
 
 class ProductForm(VariantFieldsMixin, FlaskForm):
@@ -54,6 +55,7 @@ class ProductForm(VariantFieldsMixin, FlaskForm):
     slug = StringField(_l("URL handle"), filters=[strip], validators=[Optional(), max_length(200)])
     seo_title = StringField(_l("Page title"), filters=[strip])
     seo_description = TextAreaField(_l("Meta description"), filters=[strip])
+    tax_exempt = BooleanField(_l("Tax exempt"))
 
 
 class VariantForm(VariantFieldsMixin, FlaskForm):

@@ -26,6 +26,7 @@ from saas.extensions import db
 from saas.money import money_input
 from saas.platform.pagination import paginate
 from saas.storage.images import ImageRejected, read_upload
+from saas.ids import parse_id
 
 PER_PAGE = 50
 VARIANT_FIELDS = ("price", "compare_at_price", "cost", "sku", "barcode", "weight_grams", "stock", "track_stock",
@@ -74,8 +75,8 @@ def _variant_values(form, variant: Variant | None = None) -> catalog.VariantValu
     values.clear = {name for name in OPTIONAL_AMOUNTS if getattr(form, name).data is None}
     image_field = getattr(form, "image_id", None)
     if image_field is not None:
-        if str(image_field.data or "").isdigit():
-            values.image_id = int(image_field.data)
+        if parse_id(image_field.data) is not None:
+            values.image_id = parse_id(image_field.data)
         else:
             values.clear.add("image_id")
     return values
@@ -141,7 +142,7 @@ def bulk_products():
             message = ngettext("Updated %(num)d product.", "Updated %(num)d products.", count)
         elif action == "add_to_collection":
             chosen = str(form.collection_id.data or "")
-            collection = db.session.scalar(select(Collection).where(Collection.id == int(chosen))) if chosen.isdigit() else None
+            collection = db.session.scalar(select(Collection).where(Collection.id == parse_id(chosen))) if parse_id(chosen) else None
             if collection is None:
                 flash(_("Choose a collection."), "error")
                 return redirect(back)
@@ -179,6 +180,7 @@ def new_product():
                 description_html=form.description_html.data or "", status=form.status.data, vendor=form.vendor.data,
                 seo_title=form.seo_title.data, seo_description=form.seo_description.data, tags=form.tags.data or "",
                 options=options_form.options(), default_variant=values, stock=form.stock.data or 0,
+                tax_exempt=form.tax_exempt.data,
             )
         except catalog.CatalogErrors as error:
             db.session.rollback()
@@ -247,6 +249,7 @@ def edit_product(product_id):
                 product, tenant=g.tenant, title=form.title.data or "", slug=form.slug.data or "",
                 description_html=form.description_html.data or "", status=form.status.data, vendor=form.vendor.data,
                 seo_title=form.seo_title.data, seo_description=form.seo_description.data, tags=form.tags.data or "",
+                tax_exempt=form.tax_exempt.data,
             )
         except catalog.CatalogErrors as error:
             errors.update(error.errors)
@@ -402,7 +405,7 @@ def reorder_images(product_id):
     ids = payload.get("ids") if isinstance(payload, dict) else None
     if not isinstance(ids, list):
         return jsonify(ok=False, error=_("Send the images' ids in their new order.")), 400
-    catalog.reorder_images(product, [int(i) for i in ids if str(i).isdigit()])
+    catalog.reorder_images(product, [parse_id(i) for i in ids if parse_id(i) is not None])
     db.session.commit()
     return jsonify(ok=True, ids=[str(image.id) for image in product.images])
 

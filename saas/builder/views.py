@@ -96,3 +96,5 @@ def settings():
 # The catalog's pages register on the same blueprint (and so share its login and store binding).
 from saas.builder import collections, content, orders, products, themes, transfers  # noqa: E402,F401
 from saas.builder import payments  # noqa: E402,F401
+from saas.builder import promotions  # noqa: E402,F401
+from saas.builder import shipping  # noqa: E402,F401

@@ -58,6 +58,7 @@ class Product(TenantScoped, db.Model):
     price_min: Mapped[int] = mapped_column(BigInteger, default=0)
     price_max: Mapped[int] = mapped_column(BigInteger, default=0)
     on_sale: Mapped[bool] = mapped_column(Boolean, default=False)
+    tax_exempt: Mapped[bool] = mapped_column(Boolean, default=False)
     total_stock: Mapped[int] = mapped_column(Integer, default=0)
     stock_state: Mapped[StockState] = mapped_column(string_enum(StockState), default=StockState.UNTRACKED)
     variant_count: Mapped[int] = mapped_column(Integer, default=1)

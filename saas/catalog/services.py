@@ -267,7 +267,7 @@ def set_tags(product: Product, tags: list[str]) -> None:
 def create_product(tenant, *, title: str, user=None, slug: str = "", description_html: str = "",
                    status: ProductStatus = ProductStatus.DRAFT, vendor: str = "", seo_title: str = "",
                    seo_description: str = "", tags=(), options=(), price: int = 0,
-                   default_variant: VariantValues | None = None, stock: int = 0) -> Product:
+                   default_variant: VariantValues | None = None, stock: int = 0, tax_exempt: bool = False) -> Product:
     """A new product with its variant matrix (one default variant when it has no options)."""
     errors = check_product_fields(title, slug, seo_title, seo_description, vendor)
     try:
@@ -290,6 +290,7 @@ def create_product(tenant, *, title: str, user=None, slug: str = "", description
         slug=unique_slug(Product, slug or slugify(title) or "product"),
         description_html=sanitize_html(description_html), vendor=(vendor or "").strip(),
         seo_title=(seo_title or "").strip(), seo_description=(seo_description or "").strip(), options=option_list,
+        tax_exempt=bool(tax_exempt),
     )
     db.session.add(product)
     set_tags(product, tag_list)
@@ -325,8 +326,8 @@ def _set_combo(variant: Variant, combo: tuple) -> None:
 
 
 def update_product(product: Product, *, tenant, title: str, slug: str, description_html: str, status,
-                   vendor: str, seo_title: str, seo_description: str, tags) -> Product:
-    """Change a product's own fields; a new slug leaves a 301 from the old one."""
+                   vendor: str, seo_title: str, seo_description: str, tags, tax_exempt: bool | None = None) -> Product:
+    """Change a product's own fields; a new slug leaves a 301 from the old one. `tax_exempt` None leaves it as is."""
     errors = check_product_fields(title, slug, seo_title, seo_description, vendor, product.id)
     try:
         tag_list = clean_tags(tags)
@@ -345,6 +346,8 @@ def update_product(product: Product, *, tenant, title: str, slug: str, descripti
     product.vendor = (vendor or "").strip()
     product.seo_title = (seo_title or "").strip()
     product.seo_description = (seo_description or "").strip()
+    if tax_exempt is not None:
+        product.tax_exempt = bool(tax_exempt)
     set_tags(product, tag_list)
     product.updated_at = utcnow()  # tags live in another table; the list's "updated" sort must still see it
     refresh_summary(product, tenant.low_stock_threshold)

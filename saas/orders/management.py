@@ -7,7 +7,6 @@ Every change is an event on the order's timeline (who, what, when).
 import re
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask_babel import lazy_gettext as _l
@@ -19,9 +18,10 @@ from saas.catalog import collections
 from saas.catalog import services as catalog
 from saas.catalog.models import AdjustmentReason, InventoryAdjustment, Variant
 from saas.extensions import db
-from saas.ids import new_id
+from saas.ids import new_id, parse_id
 from saas.orders import notifications
 from saas.payments import providers
+from saas.shipping import carriers
 from saas.orders.models import (
     FulfillmentStatus,
     Fulfillment,
@@ -40,23 +40,6 @@ MANUAL_METHODS = ("bank_transfer", "cod")
 MAX_NOTE = 1000
 MAX_REASON = 500
 TRACKING_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ./-]{0,127}$")
-
-
-@dataclass(frozen=True)
-class Carrier:
-    name: str
-    tracking_url: str  # with {n} for the tracking number; empty when the carrier has no tracking page
-
-
-# Indonesia's common couriers and their public tracking pages.
-CARRIERS = {
-    "jne": Carrier("JNE", "https://www.jne.co.id/tracking-package?awb={n}"),
-    "jnt": Carrier("J&T Express", "https://jet.co.id/track?awb={n}"),
-    "sicepat": Carrier("SiCepat", "https://www.sicepat.com/checkAwb?awb={n}"),
-    "anteraja": Carrier("AnterAja", "https://anteraja.id/tracking?awb={n}"),
-    "pos": Carrier("Pos Indonesia", "https://www.posindonesia.co.id/id/tracking?barcode={n}"),
-    "other": Carrier("Other", ""),
-}
 
 
 class OrderError(Exception):
@@ -183,13 +166,6 @@ def refundable(order: Order) -> int:
     return max(0, order.total - order.refunded_total)
 
 
-def tracking_url(carrier_key: str, tracking_number: str) -> str:
-    carrier = CARRIERS.get(carrier_key)
-    if carrier is None or not carrier.tracking_url or not tracking_number:
-        return ""
-    return carrier.tracking_url.format(n=quote(tracking_number, safe=""))
-
-
 # The timeline
 
 
@@ -263,10 +239,11 @@ def fulfil(order: Order, actor, carrier: str, tracking_number: str,
     A quantity of 0 leaves that line out; every other must be between 1 and what is left of the line.
     """
     _refuse_cancelled(order)
-    if carrier not in CARRIERS:
+    if not carriers.is_known(carrier):
         raise OrderError(_l("Choose a carrier."), "carrier")
     tracking_number = " ".join((tracking_number or "").split())
-    if carrier != "other" and not tracking_number:
+    # A tracking number is asked for where shoppers can track one: not for "other", GoSend and the like.
+    if carriers.tracking_template(carrier) and not tracking_number:
         raise OrderError(_l("Enter the tracking number (resi) from the carrier."), "tracking_number")
     if tracking_number and not TRACKING_PATTERN.match(tracking_number):
         raise OrderError(_l("Use letters, digits and dashes only, at most 128 characters."), "tracking_number")
@@ -276,7 +253,7 @@ def fulfil(order: Order, actor, carrier: str, tracking_number: str,
     else:
         chosen = {}
         for key, quantity in quantities.items():
-            line = lines.get(int(key)) if str(key).isdigit() else None
+            line = lines.get(parse_id(key))
             if line is None:
                 raise OrderError(_l("That item is not part of this order."))
             if not isinstance(quantity, int) or isinstance(quantity, bool):
@@ -293,8 +270,8 @@ def fulfil(order: Order, actor, carrier: str, tracking_number: str,
     for line_id, quantity in chosen.items():
         lines[line_id].fulfilled_quantity += quantity
     shipment = Fulfillment(
-        id=new_id(), tenant_id=order.tenant_id, order_id=order.id, carrier=CARRIERS[carrier].name,
-        tracking_number=tracking_number, tracking_url=tracking_url(carrier, tracking_number),
+        id=new_id(), tenant_id=order.tenant_id, order_id=order.id, carrier=carriers.carrier_name(carrier),
+        tracking_number=tracking_number, tracking_url=carriers.tracking_url(carrier, tracking_number),
         quantities={str(line_id): quantity for line_id, quantity in chosen.items()},
     )
     order.fulfillments.append(shipment)
@@ -427,7 +404,7 @@ def refund(order: Order, actor, amount: int | None, reason: str = "", restock_li
     lines = {line.id: line for line in order.lines}
     planned = {}
     for key, quantity in (restock_lines or {}).items():
-        line = lines.get(int(key)) if str(key).isdigit() else None
+        line = lines.get(parse_id(key))
         if line is None:
             raise OrderError(_l("That item is not part of this order."))
         if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 0 \

@@ -41,6 +41,7 @@ class Cart(TenantScoped, db.Model):
     token: Mapped[str] = mapped_column(String(64))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     customer_id: Mapped[int | None] = mapped_column(BigInteger)  # set when a logged-in shopper owns it
+    discount_code: Mapped[str] = mapped_column(String(64), default="")  # as the shopper typed it, normalized
 
     lines: Mapped[list["CartLine"]] = relationship(
         order_by="CartLine.created_at, CartLine.id", cascade="all, delete-orphan",
@@ -104,6 +105,9 @@ class Order(TenantScoped, db.Model):
     # The computed adjustments as the pricing pipeline gave them: [{"kind", "label", "amount"}, …]
     adjustments: Mapped[list] = mapped_column(JSON, default=list)
     shipping_method: Mapped[str] = mapped_column(String(255), default="")
+    # The chosen option: {"id", "kind", "carrier", "min_days", "max_days", "pickup": {name, address, instructions}}
+    shipping_details: Mapped[dict] = mapped_column(JSON, default=dict)
+    discount_codes: Mapped[list] = mapped_column(JSON, default=list)
     payment_method: Mapped[str] = mapped_column(String(32))
     payment_status: Mapped[PaymentStatus] = mapped_column(string_enum(PaymentStatus, 24), default=PaymentStatus.PENDING)
     fulfillment_status: Mapped[FulfillmentStatus] = mapped_column(
@@ -138,6 +142,11 @@ class Order(TenantScoped, db.Model):
     @property
     def name(self) -> str:
         return f"#{self.number}"
+
+    @property
+    def added_tax(self) -> int:
+        """The tax charged on top of the prices (none where prices already include it)."""
+        return sum(a["amount"] for a in self.adjustments or [] if a["kind"] == "tax" and not a.get("included"))
 
 
 class OrderLine(TenantScoped, db.Model):
@@ -237,14 +246,12 @@ class Refund(TenantScoped, db.Model):
 
 
 class CheckoutSettings(TenantScoped, db.Model):
-    """How the store sells: its flat shipping rate until zones exist, when unpaid orders lapse, who may check out."""
+    """How the store sells: when unpaid orders lapse, and who may check out."""
 
     shown_on_storefront = False
     __tablename__ = "checkout_settings"
     __table_args__ = (UniqueConstraint("tenant_id"),)
 
-    flat_shipping_rate: Mapped[int] = mapped_column(BigInteger, default=0)
-    free_shipping_over: Mapped[int | None] = mapped_column(BigInteger)
     unpaid_cancel_hours: Mapped[int] = mapped_column(Integer, default=24)
     require_account: Mapped[bool] = mapped_column(Boolean, default=False)
 

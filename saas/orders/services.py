@@ -8,9 +8,17 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from saas.catalog import services as catalog
-from saas.catalog.models import AdjustmentReason, InventoryAdjustment, Product, ProductStatus, Variant
+from saas.catalog.models import (
+    AdjustmentReason,
+    CollectionProduct,
+    InventoryAdjustment,
+    Product,
+    ProductStatus,
+    Variant,
+)
 from saas.extensions import db
 from saas.ids import new_id
+from saas.money import rounding_unit
 from saas.orders import pricing
 from saas.orders.models import (
     FIRST_ORDER_NUMBER,
@@ -24,6 +32,9 @@ from saas.orders.models import (
 )
 from saas.orm import utcnow
 from saas.payments import services as payments
+from saas.promotions import offers
+from saas.shipping import rates
+from saas.templating import format_money
 
 CART_DAYS = 30
 MAX_QUANTITY = 999
@@ -193,12 +204,22 @@ class CartView:
     def problems(self) -> list[CartItem]:
         return [item for item in self.items if not item.buyable]
 
-    @property
     def priced_lines(self) -> list[pricing.PricedLine]:
+        """The buyable lines as pricing sees them, with each product's collections (one query for all)."""
+        buyable = [item for item in self.items if item.buyable]
+        product_ids = {item.variant.product_id for item in buyable}
+        collections: dict[int, set[int]] = {}
+        if product_ids:
+            rows = db.session.execute(select(CollectionProduct.product_id, CollectionProduct.collection_id)
+                                      .where(CollectionProduct.product_id.in_(product_ids)))
+            for product_id, collection_id in rows:
+                collections.setdefault(product_id, set()).add(collection_id)
         return [pricing.PricedLine(key=str(item.variant.id), title=item.line.title, unit_price=item.unit_price,
                                    quantity=item.line.quantity, weight_grams=item.variant.weight_grams,
-                                   product_id=item.variant.product_id)
-                for item in self.items if item.buyable]
+                                   product_id=item.variant.product_id,
+                                   collection_ids=frozenset(collections.get(item.variant.product_id, ())),
+                                   tax_exempt=item.variant.product.tax_exempt)
+                for item in buyable]
 
 
 def view_cart(cart: Cart | None) -> CartView:
@@ -228,14 +249,108 @@ def view_cart(cart: Cart | None) -> CartView:
 # Pricing
 
 
-def shipping_step():
-    settings = payments.checkout_settings()
-    return pricing.flat_rate(str(_l("Standard shipping")), settings.flat_shipping_rate, settings.free_shipping_over)
+@dataclass
+class PricedOption:
+    option: rates.Option
+    charge: int  # what the shopper pays for it, after any free-shipping discount
 
 
-def price_cart(view: CartView) -> pricing.Totals:
-    """The one pricing pipeline, as the checkout page shows it and place_order() charges it."""
-    return pricing.price(view.priced_lines, shipping=shipping_step())
+@dataclass
+class PricedCheckout:
+    """Everything the cart and checkout pages show, and place_order() charges: one call of the pipeline."""
+
+    totals: pricing.Totals
+    offers: list[offers.Offer]
+    address_known: bool = False
+    covered: bool = True  # False: no zone covers the address, and there is no pickup either
+    options: list[PricedOption] = field(default_factory=list)
+    option: rates.Option | None = None
+    code: str = ""
+    code_message: str = ""  # why the cart's code gives nothing (yet)
+    code_refused: bool = False  # the code can't be used at all (unknown, expired, used up): the order must wait
+
+    @property
+    def code_applied(self) -> bool:
+        return any(p.code == self.code for p in self.totals.applied) if self.code else False
+
+
+def price_cart(view: CartView, currency: str, address: dict | None = None, option_id: str | None = None,
+               email: str = "") -> PricedCheckout:
+    """The one pricing pipeline: the cart's lines, the promotions running now and its code, the shipping option
+    chosen for `address` (the cheapest when none is), and the tax of the address's zone."""
+    unit = rounding_unit(currency)
+    lines = view.priced_lines()
+    # An automatic discount this shopper has used up is simply not offered: it must never block the order.
+    running = [offer for offer in (offers.Offer(d) for d in offers.automatic_discounts())
+               if offers.within_customer_limit(offer, email)]
+    code = view.cart.discount_code if view.cart is not None else ""
+    code_offer, code_message, code_refused = None, "", False
+    if code:
+        try:
+            code_offer = offers.find_code(code)
+            offers.check_customer_limit(code_offer, email)
+        except (offers.CodeRejected, offers.CodeUnusable) as error:
+            code_offer, code_message, code_refused = None, str(error), True
+    candidates = running + ([code_offer] if code_offer is not None else [])
+    promotions = offers.as_promotions(candidates)
+    if code_offer is not None:
+        code_message = offers.shortfall_message(code_offer, promotions[-1], lines, currency) or ""
+
+    checkout = PricedCheckout(totals=pricing.Totals(lines=lines), offers=candidates, code=code,
+                              code_message=code_message, code_refused=code_refused)
+    zone, chosen = None, None
+    if address is not None and rates.address_complete(address):
+        checkout.address_known = True
+        weight = sum(line.weight_grams * line.quantity for line in lines)
+        place = rates.destination(address, weight, sum(line.total for line in lines))
+        zone, checkout.covered = place.zone, bool(place.options)
+        tax = rates.tax_policy(zone)
+        for option in place.options:
+            try:
+                quoted = pricing.price(lines, promotions, option.rate, tax, unit)
+            except pricing.RateUnavailable:
+                continue
+            checkout.options.append(PricedOption(option, quoted.shipping_total - quoted.shipping_discount))
+        # Deliveries cheapest first, then collecting in person: the cheapest delivery is the one chosen for you.
+        checkout.options.sort(key=lambda p: (p.option.pickup is not None, p.charge, p.option.label, p.option.id))
+        chosen = next((p.option for p in checkout.options if p.option.id == option_id), None)
+        if chosen is None and option_id is None and checkout.options:
+            chosen = checkout.options[0].option
+        checkout.option = chosen
+    checkout.totals = pricing.price(lines, promotions, chosen.rate if chosen else None, rates.tax_policy(zone), unit)
+    if code_offer is not None and not checkout.code_message and not checkout.code_applied:
+        checkout.code_message = _unused_code_message(code, code_offer, checkout)
+    return checkout
+
+
+def _unused_code_message(code: str, offer, checkout: PricedCheckout) -> str:
+    """Why a code that qualifies gives nothing here: a better discount won, or there is no shipping to take off."""
+    if offer.discount.kind.value == "free_shipping" and not checkout.totals.shipping_total:
+        # before shipping is chosen there is nothing to say; with free shipping chosen there is nothing to save
+        return "" if checkout.option is None else str(_l(
+            "The code %(code)s gives free shipping; the way you chose already costs nothing.", code=code))
+    applied = ", ".join(p.label for p in checkout.totals.applied)
+    if not applied:
+        return str(_l("The code %(code)s takes nothing off this order.", code=code))
+    return str(_l("The code %(code)s can't be combined with %(better)s, which saves you at least as much.",
+                  code=code, better=applied))
+
+
+def apply_code(cart: Cart, text: str) -> None:
+    """Keep a code on the cart when it exists and can be used now; raises CartError saying why not."""
+    try:
+        offer = offers.find_code(text)
+    except (offers.CodeRejected, offers.CodeUnusable) as error:
+        raise CartError(str(error))
+    cart.discount_code = offer.code.code
+    _touch(cart)
+    db.session.flush()
+
+
+def remove_code(cart: Cart) -> None:
+    cart.discount_code = ""
+    _touch(cart)
+    db.session.flush()
 
 
 # Placing an order
@@ -247,6 +362,8 @@ class CheckoutDetails:
     phone: str
     address: dict
     payment_method: str
+    shipping_option: str | None = None
+    expected_total: int | None = None  # the total the shopper saw; a different one is shown before charging it
     note: str = ""
     locale: str = "id"
     customer_id: int | None = None
@@ -284,7 +401,9 @@ def place_order(cart: Cart, details: CheckoutDetails, idempotency_key: str, curr
     methods = {m.provider: m for m in payments.enabled_methods()}
     if details.payment_method not in methods:
         raise CheckoutError({"payment_method": _l("Choose how you will pay.")})
-    totals = price_cart(view)
+    priced = price_cart(view, currency, details.address, details.shipping_option or "", details.email)
+    _refuse_unpriceable(priced, details, currency)
+    totals, option = priced.totals, priced.option
     # Stock first, the order number last: the counter's row lock then waits only for the rest of this
     # transaction, not for the stock updates (which lock their own rows, in variant order, to avoid deadlocks).
     taken = [_take_stock(item, position) for position, item in enumerate(sorted(view.items, key=lambda i: i.variant.id))]
@@ -296,8 +415,9 @@ def place_order(cart: Cart, details: CheckoutDetails, idempotency_key: str, curr
         note=details.note, locale=details.locale, currency=currency, subtotal=totals.subtotal,
         discount_total=totals.discount_total, shipping_total=totals.shipping_total, tax_total=totals.tax_total,
         total=totals.total, adjustments=[a.as_dict() for a in totals.adjustments],
-        shipping_method=next((a.label for a in totals.adjustments if a.kind == "shipping"), ""),
-        payment_method=details.payment_method, placed_at=now,
+        shipping_method=option.label[:255], shipping_details=option.details(),
+        discount_codes=[p.code for p in totals.applied if p.code], payment_method=details.payment_method,
+        placed_at=now,
     )
     if details.payment_method != "cod":  # cash is paid on delivery; every other unpaid order lapses
         order.payment_due_at = now + timedelta(hours=payments.checkout_settings().unpaid_cancel_hours)
@@ -311,9 +431,33 @@ def place_order(cart: Cart, details: CheckoutDetails, idempotency_key: str, curr
     order.payments.append(Payment(id=new_id(), provider=details.payment_method, amount=order.total))
     order.events.append(OrderEvent(id=new_id(), kind="placed", actor=details.email,
                                    message=str(_l("Order placed by %(email)s.", email=details.email))))
+    db.session.flush()
+    try:
+        offers.record_uses(order, totals, priced.offers)
+    except offers.CodeUnusable as error:
+        raise CheckoutError({"discount_code": str(error)})
     db.session.delete(cart)
     db.session.flush()
     return order
+
+
+def _refuse_unpriceable(priced: PricedCheckout, details: CheckoutDetails, currency: str) -> None:
+    """The checkout errors that pricing finds: where it can't ship, no option chosen, a code that won't apply."""
+    if not priced.covered:
+        raise CheckoutError({"shipping_option": _l(
+            "Sorry, we don't ship to %(place)s yet. Check the address, or contact the store.",
+            place=details.address.get("city") or details.address.get("country"))})
+    if priced.option is None:
+        raise CheckoutError({"shipping_option": _l("Choose how you want to receive your order.")})
+    if priced.code_refused:
+        raise CheckoutError({"discount_code": priced.code_message})
+    if details.expected_total is not None and details.expected_total != priced.totals.total:
+        raise CheckoutError({"total": _l(
+            "The total changed while you were checking out; it is now %(total)s. Check it and place the order again.",
+            total=format_money(priced.totals.total, currency))})
+    if details.payment_method == "cod" and not priced.option.cod_allowed:
+        raise CheckoutError({"payment_method": _l("Cash on delivery isn't available with %(option)s.",
+                                                  option=priced.option.label)})
 
 
 def _take_stock(item: CartItem, position: int) -> tuple[OrderLine, InventoryAdjustment | None]:

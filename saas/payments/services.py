@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from saas.extensions import db
 from saas.orders.models import BankAccount, CheckoutSettings, PaymentMethod
 from saas.payments.secrets import SecretsUnreadable, decrypt, encrypt
+from saas.orm import move_in_list
 
 MANUAL_PROVIDERS = ("bank_transfer", "cod")  # the merchant confirms these by hand
 PROVIDERS = ("bank_transfer", "cod", "stripe", "midtrans")
@@ -411,13 +412,7 @@ def remove_bank_account(account: BankAccount) -> None:
 
 def move_bank_account(account: BankAccount, offset: int) -> None:
     """Move an account up (-1) or down (+1) in the list that shoppers see; past either end it stays put."""
-    accounts = bank_accounts()
-    index = next(i for i, a in enumerate(accounts) if a.id == account.id)
-    target = index + offset
-    if 0 <= target < len(accounts):
-        accounts[index], accounts[target] = accounts[target], accounts[index]
-    for position, other in enumerate(accounts):
-        other.position = position
+    move_in_list(bank_accounts(), account, offset)
     db.session.flush()
 
 
@@ -428,29 +423,19 @@ def current_checkout_settings() -> CheckoutSettings:
     """The settings to show: the saved ones, or unsaved defaults (reading the page writes nothing)."""
     found = db.session.scalar(select(CheckoutSettings))
     if found is None:
-        found = CheckoutSettings(flat_shipping_rate=0, free_shipping_over=None,
-                                 unpaid_cancel_hours=DEFAULT_CANCEL_HOURS, require_account=False)
+        found = CheckoutSettings(unpaid_cancel_hours=DEFAULT_CANCEL_HOURS, require_account=False)
     return found
 
 
-def save_checkout_settings(*, flat_shipping_rate: int | None, free_shipping_over: int | None,
-                           unpaid_cancel_hours: int | None, require_account: bool) -> CheckoutSettings:
-    """Amounts are in the currency's minor units; a free-shipping amount of None means there is none."""
+def save_checkout_settings(*, unpaid_cancel_hours: int | None, require_account: bool) -> CheckoutSettings:
+    """When unpaid orders lapse and whether shoppers need an account; shipping lives on the Shipping page."""
     errors = {}
-    if flat_shipping_rate is None:
-        errors["flat_shipping_rate"] = _l("Enter a shipping rate, or 0 for free shipping.")
-    elif flat_shipping_rate < 0:
-        errors["flat_shipping_rate"] = _l("Enter an amount of zero or more.")
-    if free_shipping_over is not None and free_shipping_over <= 0:
-        errors["free_shipping_over"] = _l("Enter an amount above zero, or leave it empty.")
     low, high = CANCEL_HOURS
     if unpaid_cancel_hours is None or not low <= unpaid_cancel_hours <= high:
         errors["unpaid_cancel_hours"] = _l("Enter a number of hours from %(low)d to %(high)d.", low=low, high=high)
     if errors:
         raise PaymentSettingsError(errors)
     found = checkout_settings()
-    found.flat_shipping_rate = flat_shipping_rate
-    found.free_shipping_over = free_shipping_over
     found.unpaid_cancel_hours = unpaid_cancel_hours
     found.require_account = bool(require_account)
     db.session.flush()

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from werkzeug.http import HTTP_STATUS_CODES, parse_accept_header
 
 from saas.ids import new_id
-from saas.orm import TenantScoped
+from saas.orm import TenantScoped, utcnow
 from saas.storefront.models import StoreTheme
 from saas.tenants.models import Domain, Tenant
 from saas.tenants.scoping import current_tenant_id
@@ -159,6 +159,10 @@ def _store_response(response):
     if _safely(_version, cache.cache, tenant_id) != g.page_cache_version:
         return response  # the store changed while this page was built: it may already be out of date
     timeout = PAGE_TIMEOUT if response.status_code == 200 else NOT_FOUND_TIMEOUT
+    badges = g.get("promotion_badges")
+    if badges is not None and badges.used and badges.next_change is not None:
+        # A page showing promotions must not outlive the moment one starts or ends.
+        timeout = max(1, min(timeout, int((badges.next_change - utcnow()).total_seconds()) + 1))
     _safely(cache.set, _page_key(request.environ, tenant_id, g.page_cache_version),
             (response.status_code, headers, bodies), timeout=timeout)
     _safely(cache.set, f"host:{_host(request.environ)}", tenant_id, timeout=HOST_TIMEOUT)

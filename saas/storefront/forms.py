@@ -1,10 +1,14 @@
 """The shopper's forms; they carry CSRF tokens, so the pages that show them are never cached."""
+import re
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Email, InputRequired, Length, ValidationError
 
 from saas.orders.addresses import POSTAL_CODE, PROVINCES, normalize_phone
+
+OTHER_POSTAL_CODE = re.compile(r"^[A-Z0-9][A-Z0-9 -]{1,9}$")
 
 
 class CheckoutForm(FlaskForm):
@@ -16,14 +20,15 @@ class CheckoutForm(FlaskForm):
                                                     Length(max=120)])
     street = TextAreaField(_l("Street address"), validators=[
         InputRequired(_l("Enter the street, house number and RT/RW.")), Length(max=300)])
-    district = StringField(_l("District (kecamatan)"), validators=[
-        InputRequired(_l("Enter the district (kecamatan).")), Length(max=120)])
+    district = StringField(_l("District (kecamatan)"), validators=[Length(max=120)])
     city = StringField(_l("City or regency"), validators=[InputRequired(_l("Enter the city or regency.")),
                                                           Length(max=120)])
     province = SelectField(_l("Province"), choices=[SelectChoice("", _l("Choose a province"))] + [
-        SelectChoice(p, p) for p in PROVINCES],
-                           validators=[InputRequired(_l("Choose a province."))])
-    postal_code = StringField(_l("Postal code"), validators=[InputRequired(_l("Enter the 5-digit postal code."))])
+        SelectChoice(p, p) for p in PROVINCES], validate_choice=False)
+    postal_code = StringField(_l("Postal code"), validators=[InputRequired(_l("Enter the postal code."))])
+    country = SelectField(_l("Country"), choices=[], default="ID", validate_choice=False)
+    shipping_option = RadioField(_l("Shipping"), choices=[], validate_choice=False)
+    discount_code = StringField(_l("Discount code"), validators=[Length(max=64)])
     payment_method = RadioField(_l("Payment"), choices=[], validate_choice=False)
     note = TextAreaField(_l("Note for the store (optional)"), validators=[Length(max=1000)])
     idempotency_key = HiddenField()
@@ -34,16 +39,31 @@ class CheckoutForm(FlaskForm):
         except ValueError as error:
             raise ValidationError(str(error))
 
+    def validate_country(self, field):
+        if field.data not in {choice.value for choice in field.choices}:
+            raise ValidationError(_l("Choose a country we ship to."))
+
+    def validate_district(self, field):
+        if self.country.data == "ID" and not (field.data or "").strip():
+            raise ValidationError(_l("Enter the district (kecamatan)."))
+
+    def validate_province(self, field):
+        if self.country.data == "ID" and field.data not in PROVINCES:
+            raise ValidationError(_l("Choose a province."))
+
     def validate_postal_code(self, field):
-        field.data = (field.data or "").strip()
-        if not POSTAL_CODE.match(field.data):
+        field.data = (field.data or "").strip().upper()
+        if self.country.data == "ID" and not POSTAL_CODE.match(field.data):
             raise ValidationError(_l("Enter the 5-digit postal code, such as 40115."))
+        if self.country.data != "ID" and not OTHER_POSTAL_CODE.match(field.data):
+            raise ValidationError(_l("Enter the postal code as it is written in the address."))
 
     def validate_payment_method(self, field):
         if field.data not in {choice.value for choice in field.choices}:
             raise ValidationError(_l("Choose how you will pay."))
 
     def address(self) -> dict:
-        return {"name": self.name.data.strip(), "street": self.street.data.strip(),
-                "district": self.district.data.strip(), "city": self.city.data.strip(),
-                "province": self.province.data, "postal_code": self.postal_code.data, "country": "ID"}
+        return {"name": (self.name.data or "").strip(), "street": (self.street.data or "").strip(),
+                "district": (self.district.data or "").strip(), "city": (self.city.data or "").strip(),
+                "province": self.province.data if self.country.data == "ID" else "",
+                "postal_code": (self.postal_code.data or "").strip(), "country": self.country.data or "ID"}

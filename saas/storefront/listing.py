@@ -12,6 +12,7 @@ from saas.catalog.services import can_sell
 from saas.extensions import db
 from saas.money import MoneyError, money_input, parse_money
 from saas.platform.pagination import paginate
+from saas.ids import parse_id
 
 PER_PAGE = 24
 SORTS = {
@@ -181,8 +182,8 @@ def chosen_variant(product: Product, args) -> Variant:
     """The variant named by ?variant=, else by option1..3 (the no-JS picker), else the first available."""
     variants = product.variants
     wanted = args.get("variant", "")
-    if wanted.isdigit():
-        found = next((v for v in variants if v.id == int(wanted)), None)
+    if parse_id(wanted) is not None:
+        found = next((v for v in variants if v.id == parse_id(wanted)), None)
         if found:
             return found
     picked = [args.get(f"option{i}") for i in range(1, 4)]

@@ -211,6 +211,12 @@ def render_page(page: str, context: dict, look: tuple[Theme, dict] | None = None
                                                    "theme_css": css_variables(theme, settings)})
 
 
+def render_snippet(name: str, context: dict) -> str:
+    """One snippet of the published theme on its own, for a script that replaces part of a page."""
+    theme, data = published()
+    return theme.environment.get_template(f"snippets/{name}.html").render({**context, "settings": data["settings"]})
+
+
 def _render_sections(env, composition: dict, shared: dict) -> Markup:
     parts = []
     for section_id in composition["order"]:

@@ -8,10 +8,13 @@ from sqlalchemy.exc import IntegrityError
 from wtforms import SelectChoice
 
 from saas.extensions import csrf, db, limiter
+from saas.ids import parse_id
 from saas.orders import services as orders
 from saas.orders.addresses import display_phone
 from saas.payments import providers
 from saas.payments import services as payments
+from saas.shipping import rates
+from saas.storefront import look
 from saas.storefront.forms import CheckoutForm
 from saas.storefront.views import _render, _same_origin, bp
 from saas.templating import format_money
@@ -54,10 +57,11 @@ def _no_store(response):
 @bp.get("/cart")
 def cart():
     view = orders.view_cart(_cart())
-    totals = orders.price_cart(view) if view.items else None
+    priced = orders.price_cart(view, g.tenant.currency) if view.items else None
     messages = get_flashed_messages(with_categories=True)
-    html, status, headers = _render("cart", page_title=_("Cart") + f" · {g.tenant.name}", cart=view, totals=totals,
-                                    messages=messages, checkout_open=bool(payments.enabled_methods()))
+    html, status, headers = _render("cart", page_title=_("Cart") + f" · {g.tenant.name}", cart=view, priced=priced,
+                                    totals=priced.totals if priced else None, messages=messages,
+                                    checkout_open=bool(payments.enabled_methods()))
     headers["Cache-Control"] = "no-store"
     return html, status, headers
 
@@ -127,6 +131,25 @@ def change_cart():
     return redirect(url_for("storefront.cart"), 303)
 
 
+@bp.post("/cart/discount")
+@csrf.exempt  # like the other cart posts: SameSite=Lax and the Origin check guard it
+@limiter.limit("30 per minute")  # codes are guessable by brute force otherwise
+def cart_discount():
+    if not _same_origin():
+        abort(403)
+    cart = _cart()
+    if cart is None:
+        flash(_("Your cart has expired. Add the products again."), "error")
+        return redirect(url_for("storefront.cart"), 303)
+    action = "remove_code" if request.form.get("remove") else "apply_code"
+    errors = _change_code(cart, action, request.form.get("code", ""))
+    if errors:
+        flash(errors["discount_code"], "error")
+    elif action == "apply_code":
+        flash(_("The code %(code)s is on your cart.", code=cart.discount_code), "success")
+    return redirect(url_for("storefront.cart"), 303)
+
+
 @bp.route("/checkout", methods=["GET", "POST"])
 def checkout():
     submitted_key = (request.form.get("idempotency_key") or "")[:64]
@@ -149,19 +172,24 @@ def checkout():
     if customer is None and payments.checkout_settings().require_account:
         flash(_("Log in or create an account to check out."), "info")
         return redirect(url_for("storefront.account_login", next=url_for("storefront.checkout")), 303)
-    form = CheckoutForm()
-    form.payment_method.choices = [SelectChoice(m.provider, _method_label(m.provider)) for m in methods]
+    form = _checkout_form(methods)
+    action = request.form.get("action", "place") if request.method == "POST" else ""
     if request.method == "GET":
         form.idempotency_key.data = secrets.token_urlsafe(24)
         form.payment_method.data = methods[0].provider
         if customer is not None:
             _prefill(form, customer)
+        form.discount_code.data = cart.discount_code
     errors = {}
-    if form.validate_on_submit():
+    if action in ("apply_code", "remove_code"):
+        errors = _change_code(cart, action, form.discount_code.data)
+    elif action == "place" and form.validate_on_submit():
         key = (form.idempotency_key.data or "")[:64] or secrets.token_urlsafe(24)
         details = orders.CheckoutDetails(
             email=form.email.data.strip().lower(), phone=form.phone.data, address=form.address(),
-            payment_method=form.payment_method.data, note=(form.note.data or "").strip(), locale=g.tenant.locale,
+            payment_method=form.payment_method.data, shipping_option=form.shipping_option.data or "",
+            expected_total=parse_id(request.form.get("expected_total")),
+            note=(form.note.data or "").strip(), locale=g.tenant.locale,
             customer_id=customer.id if customer is not None else None)
         try:
             order = orders.place_order(cart, details, key, g.tenant.currency)
@@ -185,13 +213,54 @@ def checkout():
             notifications.order_placed(order, g.tenant)
             db.session.commit()
             return _start_payment(order)
-    errors.update({name: str(field.errors[0]) for name, field in form._fields.items() if field.errors})
-    totals = orders.price_cart(view)
+    if action == "place":
+        errors.update({name: str(field.errors[0]) for name, field in form._fields.items() if field.errors})
+    priced = orders.price_cart(view, g.tenant.currency, form.address(), form.shipping_option.data or None,
+                               (form.email.data or "").strip().lower())
+    if priced.option is not None:
+        form.shipping_option.data = priced.option.id
     html, status, headers = _render(
         "checkout", page_title=_("Checkout") + f" · {g.tenant.name}", form=form, errors=errors, cart=view,
-        totals=totals, csrf=form.csrf_token.current_token if hasattr(form, "csrf_token") else "")
+        priced=priced, totals=priced.totals, csrf=form.csrf_token.current_token if hasattr(form, "csrf_token") else "")
     headers["Cache-Control"] = "no-store"
     return html, status, headers
+
+
+@bp.get("/checkout/summary")
+@limiter.limit("120 per minute")  # it may ask the store's rate service for prices: not an open proxy to it
+def checkout_summary():
+    """The shipping options and the order summary for the address typed so far, for the checkout's script."""
+    view = orders.view_cart(_cart())
+    if not view.items:
+        return _no_store(jsonify(ok=False))
+    form = _checkout_form(payments.enabled_methods(), request.args)
+    priced = orders.price_cart(view, g.tenant.currency, form.address(), request.args.get("shipping_option") or None,
+                               (request.args.get("email") or "").strip().lower())
+    context = {"priced": priced, "totals": priced.totals, "cart": view, "errors": {}, "tenant": g.tenant}
+    return _no_store(jsonify(ok=True, shipping=look.render_snippet("checkout-shipping", context),
+                             summary=look.render_snippet("checkout-summary", context)))
+
+
+def _checkout_form(methods, formdata=None) -> CheckoutForm:
+    form = CheckoutForm(formdata=formdata, meta={"csrf": False}) if formdata is not None else CheckoutForm()
+    form.payment_method.choices = [SelectChoice(m.provider, _method_label(m.provider)) for m in methods]
+    form.country.choices = [SelectChoice(code, name) for code, name in rates.countries()]
+    if not form.country.data:
+        form.country.data = "ID"
+    return form
+
+
+def _change_code(cart, action: str, text: str) -> dict:
+    try:
+        if action == "remove_code":
+            orders.remove_code(cart)
+        else:
+            orders.apply_code(cart, text)
+    except orders.CartError as error:
+        db.session.rollback()
+        return {"discount_code": str(error)}
+    db.session.commit()
+    return {}
 
 
 def _prefill(form, customer) -> None:

@@ -6,22 +6,24 @@ from sqlalchemy import select
 from saas.extensions import db
 from saas.storage.images import media_url, srcset
 from saas.templating import format_money
+from saas.ids import parse_id
 
 
 def _product(product_id):
     from saas.catalog.models import Product, ProductStatus
 
-    if not str(product_id or "").isdigit():
+    if parse_id(product_id) is None:
         return None  # a setting that points nowhere (or at a deleted product) renders without it
-    return db.session.scalar(select(Product).where(Product.id == int(product_id), Product.status == ProductStatus.ACTIVE))
+    return db.session.scalar(select(Product).where(Product.id == parse_id(product_id),
+                                                   Product.status == ProductStatus.ACTIVE))
 
 
 def _collection(collection_id):
     from saas.catalog.models import Collection
 
-    if not str(collection_id or "").isdigit():
+    if parse_id(collection_id) is None:
         return None
-    return db.session.scalar(select(Collection).where(Collection.id == int(collection_id)))
+    return db.session.scalar(select(Collection).where(Collection.id == parse_id(collection_id)))
 
 
 def _collection_products(collection, limit=12):
@@ -48,9 +50,9 @@ def _collections(ids=None):
 def _media(media_id):
     from saas.storage.models import MediaFile
 
-    if not str(media_id or "").isdigit():
+    if parse_id(media_id) is None:
         return None
-    return db.session.scalar(select(MediaFile).where(MediaFile.id == int(media_id)))
+    return db.session.scalar(select(MediaFile).where(MediaFile.id == parse_id(media_id)))
 
 
 def install(env, theme) -> None:

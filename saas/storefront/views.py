@@ -12,6 +12,7 @@ from saas.catalog import services as catalog
 from saas.catalog.models import Collection, Product, ProductStatus
 from saas.content import services as content
 from saas.extensions import csrf, db
+from saas.promotions import offers
 from saas.routing import HostBlueprint
 from saas.storage.images import media_url
 from saas.storefront import listing, look, seo, themes
@@ -28,7 +29,9 @@ def _render(page_type: str, status: int = 200, **context):
     token = request.args.get("preview")
     preview_look = look.look_for_preview(token, tenant.id) if token else None
     menus = content.get_menus("main", "footer")
+    g.promotion_badges = offers.Badges(tenant.currency)
     html = look.render_page(page_type, {
+        "promotion_badges": g.promotion_badges,
         "tenant": tenant, "store_logo": store_settings.logo(tenant), "main_menu": menus["main"],
         "footer_menu": menus["footer"], "featured_products": listing.Lazy(lambda: catalog.visible_products(8)),
         **context,

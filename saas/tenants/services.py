@@ -70,6 +70,9 @@ def create_store(owner: User, name: str, slug: str, contact_email: str | None = 
     from saas.content.services import create_default_content  # here: content imports the catalog, which is heavier
 
     create_default_content(tenant)  # About, Contact, FAQ, the policies and the menus, for the merchant to edit
+    from saas.shipping.services import create_defaults as create_default_shipping
+
+    create_default_shipping(tenant)  # an Indonesia zone with a flat rate, so checkout works from the first day
     return tenant
 
 

@@ -54,6 +54,7 @@ def test_guest_checkout_by_transfer_then_the_merchant_marks_paid_and_ships(page,
     page.locator("#city").fill("Kota Bandung")
     page.locator("#province").select_option("Jawa Barat")
     page.locator("#postal_code").fill("40111")
+    expect(page.locator("input[name=shipping_option]:checked")).to_have_count(1)  # the options follow the address
     expect(page.locator("input[name=payment_method][value=bank_transfer]")).to_be_checked()
     page.locator("[data-place-order]").click()
 

@@ -96,3 +96,34 @@ def test_builder_is_not_served_on_store_hosts(store_client, create_store, create
     store = create_store(owner=owner)
     shop = store_client(store)
     assert shop.get(f"/stores/{store.slug}/").status_code == 404
+
+
+INT_RULES = [param for param in BUILDER_RULES if "<int:" in param.values[0]]
+
+
+def test_the_walk_finds_routes_with_ids():
+    paths = {param.values[0] for param in INT_RULES}
+    assert {"/stores/<slug>/discounts/<int:discount_id>", "/stores/<slug>/shipping/zones/<int:zone_id>",
+            "/stores/<slug>/products/<int:product_id>"} <= paths
+
+
+@pytest.mark.parametrize("number", ["9223372036854775808", "99999999999999999999", "9" * 400])
+@pytest.mark.parametrize(("rule", "method"), INT_RULES)
+def test_an_id_above_the_largest_is_404_for_members_too(client, create_store, create_user, login, rule, method,
+                                                        number):
+    """An id no BIGINT holds isn't looked up (the driver would raise OverflowError, a 500): the URL matches nothing."""
+    owner = create_user()
+    store = create_store(owner=owner)
+    login(client, owner)
+    path = re.sub(r"<int:\w+>", number, rule.replace("<slug>", store.slug))
+    assert client.open(path, method=method).status_code == 404
+
+
+@pytest.mark.parametrize("path", ["discounts/9223372036854775807", "shipping/zones/9223372036854775807",
+                                  "shipping/pickup/9223372036854775807", "shipping/carriers/9223372036854775807",
+                                  "products/9223372036854775807", "orders/9223372036854775807"])
+def test_the_largest_id_is_looked_up_and_not_found(client, create_store, create_user, login, path):
+    owner = create_user()
+    store = create_store(owner=owner)
+    login(client, owner)
+    assert client.get(f"/stores/{store.slug}/{path}").status_code == 404

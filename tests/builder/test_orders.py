@@ -6,6 +6,8 @@ import pytest
 from sqlalchemy import func, select
 
 from saas.orders.models import FulfillmentStatus, OrderEvent, OrderStatus, PaymentStatus, Refund
+from saas.shipping import carriers
+from saas.shipping import services as shipping
 from tests.accounts.pages import error_fields, field_error, parse, value
 from tests.orders.factories import load_order, make_order, stock_of
 
@@ -168,6 +170,9 @@ def test_fulfil_part_then_the_rest_with_tracking_links(client, app, store, order
 @pytest.mark.parametrize("data, field, message", [
     ({"fulfil-carrier": "jne", "fulfil-tracking_number": ""}, "fulfil-tracking_number", "Enter the tracking number"),
     ({"fulfil-carrier": "kapal-api", "fulfil-tracking_number": "X1"}, "fulfil-carrier", "Choose a carrier"),
+    ({"fulfil-carrier": "custom:²", "fulfil-tracking_number": "X1"}, "fulfil-carrier", "Choose a carrier"),
+    ({"fulfil-carrier": "custom:99999999999999999999", "fulfil-tracking_number": "X1"}, "fulfil-carrier",
+     "Choose a carrier"),
     ({"fulfil-carrier": "jne", "fulfil-tracking_number": "X1", "qty": "9"}, "fulfil-qty", "from 0 to 2"),
     ({"fulfil-carrier": "jne", "fulfil-tracking_number": "X1", "qty": "dua"}, "fulfil-qty", "from 0 to 2"),
 ])
@@ -186,6 +191,46 @@ def test_fulfil_bad_input_is_shown_beside_the_field(client, app, store, order_of
     order = load_order(app, store, order_id)
     assert order.fulfillments == [] and order.fulfillment_status == FulfillmentStatus.UNFULFILLED
     assert events(app, store, order_id) == ["placed"]
+
+
+def test_the_fulfil_form_lists_the_stores_own_carriers(client, app, ctx, store, order_of):
+    with ctx(store.id) as session:
+        own = shipping.save_carrier(None, name="Kurir Sari", tracking_url="https://kurir.example/lacak?resi={number}")
+        session.commit()
+        code = carriers.custom_code(own)
+    order_id = order_of()
+    options = [attrs.get("value") for tag, attrs in parse(client.get(f"{BASE}/{order_id}")).tags if tag == "option"]
+    assert {"jne", "jnt", "gosend", "dhl", "fedex", code, "other"} <= set(options)
+    assert options.index(code) < options.index("other")
+    response = client.post(f"{BASE}/{order_id}/fulfil", data={"fulfil-carrier": code, "fulfil-tracking_number": "KS1"})
+    assert response.status_code == 302
+    assert 'href="https://kurir.example/lacak?resi=KS1"' in text(client.get(f"{BASE}/{order_id}"))
+
+
+def test_the_fulfil_form_starts_at_the_carrier_the_shopper_chose(client, app, ctx, store, order_of):
+    with ctx(store.id) as session:
+        code = carriers.custom_code(shipping.save_carrier(None, name="Kurir Sari"))
+        session.commit()
+    for details, expected in (({"kind": "rate", "carrier": "jne"}, ["jne"]), ({"carrier": code}, [code]),
+                              ({"carrier": "kapal-api"}, []), ({"kind": "pickup", "carrier": ""}, []), ({}, [])):
+        order_id = order_of(shipping_details=details)
+        page = client.get(f"{BASE}/{order_id}")
+        assert chosen_options(page, "fulfil-carrier") == expected, details
+    # A refused post shows what the merchant chose, not the checkout's carrier.
+    order_id = order_of(shipping_details={"carrier": "jne"})
+    response = client.post(f"{BASE}/{order_id}/fulfil", data={"fulfil-carrier": "dhl", "fulfil-tracking_number": ""})
+    assert response.status_code == 200 and chosen_options(response, "fulfil-carrier") == ["dhl"]
+
+
+def chosen_options(response, name) -> list[str]:
+    """The selected options of the select called `name`."""
+    found, current = [], None
+    for tag, attrs in parse(response).tags:
+        if tag == "select":
+            current = attrs.get("name")
+        elif tag == "option" and current == name and "selected" in attrs:
+            found.append(attrs.get("value"))
+    return found
 
 
 def test_cash_on_delivery_is_paid_on_delivery(client, app, store, order_of):

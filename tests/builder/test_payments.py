@@ -15,8 +15,7 @@ SERVER_KEY = "SB-Mid-server-AbCdEf123456XyZ9"
 MIDTRANS = {"midtrans-mode": "sandbox", "midtrans-client_key": "SB-Mid-client-QwErTy7890",
             "midtrans-server_key": SERVER_KEY}
 ACCOUNT = {"bank-bank": "BCA", "bank-bank_name": "", "bank-number": "123 456 7890", "bank-holder": "Sari Dewi"}
-CHECKOUT = {"checkout-flat_shipping_rate": "15.000", "checkout-free_shipping_over": "300.000",
-            "checkout-unpaid_cancel_hours": "48", "checkout-require_account": "required"}
+CHECKOUT = {"checkout-unpaid_cancel_hours": "48", "checkout-require_account": "required"}
 
 
 @pytest.fixture
@@ -74,7 +73,8 @@ def test_the_page_shows_every_part(client, store):
                  "No payment method is on yet"):
         assert text in page
     assert value(response, "checkout-unpaid_cancel_hours") == "24"
-    assert value(response, "checkout-flat_shipping_rate") == "0"
+    assert value(response, "checkout-flat_shipping_rate") is None  # shipping has its own page now
+    assert 'href="/stores/batik-sari/shipping"' in page
     assert checked(response, "checkout-require_account") == ["guest"]
     assert checked(response, "midtrans-mode") == ["sandbox"]
     assert not error_fields(response)
@@ -293,25 +293,18 @@ def test_checkout_settings_are_saved_and_shown_back(client, store, ctx):
     response = client.post(f"{BASE}/checkout", data=CHECKOUT)
     assert response.status_code == 302 and response.headers["Location"].endswith("#checkout")
     [settings] = saved(ctx, store, CheckoutSettings)
-    assert (settings.flat_shipping_rate, settings.free_shipping_over, settings.unpaid_cancel_hours,
-            settings.require_account) == (15_000_00, 300_000_00, 48, True)
+    assert (settings.unpaid_cancel_hours, settings.require_account) == (48, True)
     page = client.get(BASE)
-    assert value(page, "checkout-flat_shipping_rate") == "15.000"
-    assert value(page, "checkout-free_shipping_over") == "300.000"
+    assert value(page, "checkout-unpaid_cancel_hours") == "48"
     assert checked(page, "checkout-require_account") == ["required"]
-    client.post(f"{BASE}/checkout", data={**CHECKOUT, "checkout-free_shipping_over": "",
-                                          "checkout-require_account": "guest"})
+    client.post(f"{BASE}/checkout", data={**CHECKOUT, "checkout-require_account": "guest"})
     [settings] = saved(ctx, store, CheckoutSettings)
-    assert (settings.free_shipping_over, settings.require_account) == (None, False)
+    assert settings.require_account is False
 
 
 @pytest.mark.parametrize(
     "changes, field, message",
     [
-        ({"checkout-flat_shipping_rate": ""}, "checkout-flat_shipping_rate", "0 for free shipping"),
-        ({"checkout-flat_shipping_rate": "-5"}, "checkout-flat_shipping_rate", "zero or more"),
-        ({"checkout-flat_shipping_rate": "abc"}, "checkout-flat_shipping_rate", "Enter a whole amount"),
-        ({"checkout-free_shipping_over": "0"}, "checkout-free_shipping_over", "above zero"),
         ({"checkout-unpaid_cancel_hours": "0"}, "checkout-unpaid_cancel_hours", "from 1 to 720"),
         ({"checkout-unpaid_cancel_hours": "1000"}, "checkout-unpaid_cancel_hours", "from 1 to 720"),
         ({"checkout-unpaid_cancel_hours": "soon"}, "checkout-unpaid_cancel_hours", "Enter a whole number"),
@@ -321,8 +314,8 @@ def test_bad_checkout_settings_are_answered_beside_the_field(client, store, ctx,
     response = client.post(f"{BASE}/checkout", data={**CHECKOUT, **changes})
     assert response.status_code == 200
     assert message in (field_error(response, field) or "")
-    for name in ("checkout-flat_shipping_rate", "checkout-unpaid_cancel_hours"):
-        assert value(response, name) == changes.get(name, CHECKOUT[name])
+    assert value(response, "checkout-unpaid_cancel_hours") == changes.get("checkout-unpaid_cancel_hours",
+                                                                          CHECKOUT["checkout-unpaid_cancel_hours"])
     assert saved(ctx, store, CheckoutSettings) == []
 
 

@@ -104,6 +104,8 @@ def test_new_product_with_options_makes_the_matrix(client, store, ctx):
         ({"compare_at_price": "100.000"}, "compare_at_price", "higher than the price"),
         ({"stock": "-1"}, "stock", "Enter zero or more."),
         ({"stock": "lots"}, "stock", "Enter a whole number"),
+        ({"stock": "9" * 30}, "stock", "enter at most 10000000"),
+        ({"low_stock_threshold": "9" * 30}, "low_stock_threshold", "Enter a number up to 10,000,000."),
         ({"slug": "Not A Slug!"}, "slug", "lowercase letters"),
         ({"option_0_name": "Ukuran", "option_0_values": "S, M, s"}, "option_0_name", "listed twice"),
         ({"option_0_name": "", "option_0_values": "S, M"}, "option_0_name", "Give this option a name"),

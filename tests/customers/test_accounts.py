@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from saas.customers.models import Customer, CustomerAddress
 from saas.orders.models import BankAccount, Cart, CheckoutSettings, Order, PaymentMethod
 from tests.storefront.test_checkout import add, checkout_form
+from tests.orders.factories import flat_shipping
 
 PASSWORD = "teh-manis-hangat-7"
 HOME = {"name": "Sari Wulandari", "phone": "0812-3456-7890", "street": "Jl. Braga No. 10", "district": "Sumur Bandung",
@@ -19,8 +20,9 @@ def _setup_store(create_store, ctx, name, slug, require_account=False):
         session.add_all([
             PaymentMethod(provider="bank_transfer", enabled=True, position=0),
             BankAccount(bank="BCA", number="1234567890", holder=name),
-            CheckoutSettings(flat_shipping_rate=20_000_00, free_shipping_over=None, require_account=require_account),
+            CheckoutSettings(require_account=require_account),
         ])
+        flat_shipping(session, 20_000_00)
         session.commit()
     return tenant
 

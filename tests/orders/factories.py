@@ -71,3 +71,30 @@ def load_order(app, tenant, order_id):
 def stock_of(app, tenant, product) -> int:
     with tenant_context(app, tenant.id):
         return db.session.scalar(select(Variant.stock).where(Variant.id == product.variants[0].id))
+
+
+def flat_shipping(session, amount, free_over=None, name="Reguler", cod_allowed=True):
+    """Replace the store's zones with one for all of Indonesia and a single flat rate; returns the rate."""
+    from saas.shipping.models import ShippingRate, ShippingZone
+
+    for zone in session.scalars(select(ShippingZone)):
+        session.delete(zone)
+    session.flush()
+    zone = ShippingZone(name="Indonesia", countries=["ID"])
+    session.add(zone)
+    session.flush()
+    rate = ShippingRate(zone_id=zone.id, name=name, amount=amount, free_over=free_over, cod_allowed=cod_allowed)
+    session.add(rate)
+    session.flush()
+    return rate
+
+
+def shipping_choice(shopper, form: dict) -> str:
+    """The shipping option the checkout preselects for the address in `form` (the cheapest), as the script asks."""
+    import re
+
+    fields = ("country", "province", "city", "district", "postal_code", "email")
+    answer = shopper.get("/checkout/summary", query_string={k: form.get(k, "") for k in fields}).json
+    chosen = re.search(r'value="([^"]+)" checked', answer["shipping"])
+    assert chosen, answer["shipping"]
+    return chosen[1]

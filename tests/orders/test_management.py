@@ -16,6 +16,8 @@ from saas.orders.models import (
     PaymentStatus,
     Refund,
 )
+from saas.shipping import carriers
+from saas.shipping import services as shipping
 from tests.orders.factories import load_order, make_order, stock_of
 
 
@@ -183,6 +185,27 @@ def test_fulfil_refuses_bad_input_and_changes_nothing(app, store, order_of, act,
     order = load_order(app, store, order_id)
     assert order.fulfillments == [] and order.fulfillment_status == FulfillmentStatus.UNFULFILLED
     assert [line.fulfilled_quantity for line in order.lines] == [0, 0]
+
+
+def test_fulfil_with_the_stores_own_carrier_or_one_with_no_tracking_page(app, ctx, store, create_store, order_of,
+                                                                         act):
+    with ctx(store.id) as session:
+        own = shipping.save_carrier(None, name="Kurir Sari", tracking_url="https://kurir.example/lacak?resi={number}")
+        session.commit()
+        code = carriers.custom_code(own)
+    order_id = order_of()
+    shirt_line, scarf_line = load_order(app, store, order_id).lines
+    shipment = act(management.fulfil, order_id, code, "KS 42", {shirt_line.id: 1})
+    assert (shipment.carrier, shipment.tracking_url) == ("Kurir Sari", "https://kurir.example/lacak?resi=KS%2042")
+    shipment = act(management.fulfil, order_id, "gosend", "", {scarf_line.id: 1})  # GoSend shares a live link
+    assert (shipment.carrier, shipment.tracking_number, shipment.tracking_url) == ("GoSend", "", "")
+    # Another store's carrier is unknown here.
+    other = create_store()
+    with ctx(other.id) as session:
+        theirs = carriers.custom_code(shipping.save_carrier(None, name="Kurir Lain"))
+        session.commit()
+    with pytest.raises(OrderError, match="Choose a carrier"):
+        act(management.fulfil, order_id, theirs, "X1", None)
 
 
 def test_cash_on_delivery_is_paid_when_delivered(app, store, order_of, act):

@@ -24,6 +24,7 @@ from saas.payments import services as payments
 from saas.payments.providers.midtrans import signature
 from tests.payments.fake_midtrans import fake_midtrans, notification  # noqa: F401  (fake_midtrans is a fixture)
 from tests.storefront.test_checkout import add, checkout_form
+from tests.orders.factories import flat_shipping
 
 SERVER_KEY = "SB-Mid-server-AbCdEf123456XyZ9"
 MIDTRANS = {"server_key": SERVER_KEY, "client_key": "SB-Mid-client-QwErTy7890", "mode": "sandbox"}
@@ -34,7 +35,8 @@ def set_up_midtrans(ctx, tenant, server_key=SERVER_KEY):
     with ctx(tenant.id) as session:
         payments.save_credentials("midtrans", {**MIDTRANS, "server_key": server_key})
         payments.save_methods([{"provider": "midtrans", "enabled": True}])
-        session.add(CheckoutSettings(flat_shipping_rate=20_000_00, free_shipping_over=None, unpaid_cancel_hours=24))
+        session.add(CheckoutSettings(unpaid_cancel_hours=24))
+        flat_shipping(session, 20_000_00)
         session.commit()
 
 

@@ -283,33 +283,25 @@ def test_duplicate_accounts_and_the_last_account_of_an_active_bank_transfer(stor
 def test_checkout_settings_have_defaults_and_save(store, ctx):
     with ctx(store.id) as session:
         shown = payments.current_checkout_settings()
-        assert (shown.flat_shipping_rate, shown.free_shipping_over, shown.unpaid_cancel_hours, shown.require_account) == (
-            0, None, 24, False)
+        assert (shown.unpaid_cancel_hours, shown.require_account) == (24, False)
         assert count(session, CheckoutSettings) == 0
-        payments.save_checkout_settings(flat_shipping_rate=15_000_00, free_shipping_over=300_000_00,
-                                        unpaid_cancel_hours=48, require_account=True)
+        payments.save_checkout_settings(unpaid_cancel_hours=48, require_account=True)
         saved = payments.checkout_settings()
-        assert (saved.flat_shipping_rate, saved.free_shipping_over, saved.unpaid_cancel_hours, saved.require_account) == (
-            15_000_00, 300_000_00, 48, True)
-        payments.save_checkout_settings(flat_shipping_rate=0, free_shipping_over=None, unpaid_cancel_hours=1,
-                                        require_account=False)
-        assert count(session, CheckoutSettings) == 1 and payments.checkout_settings().free_shipping_over is None
+        assert (saved.unpaid_cancel_hours, saved.require_account) == (48, True)
+        payments.save_checkout_settings(unpaid_cancel_hours=1, require_account=False)
+        assert count(session, CheckoutSettings) == 1 and payments.checkout_settings().unpaid_cancel_hours == 1
 
 
 @pytest.mark.parametrize(
     "changes, field, message",
     [
-        ({"flat_shipping_rate": None}, "flat_shipping_rate", "0 for free shipping"),
-        ({"flat_shipping_rate": -1}, "flat_shipping_rate", "zero or more"),
-        ({"free_shipping_over": 0}, "free_shipping_over", "above zero"),
         ({"unpaid_cancel_hours": 0}, "unpaid_cancel_hours", "from 1 to 720"),
         ({"unpaid_cancel_hours": 721}, "unpaid_cancel_hours", "from 1 to 720"),
         ({"unpaid_cancel_hours": None}, "unpaid_cancel_hours", "from 1 to 720"),
     ],
 )
 def test_bad_checkout_settings_are_refused(store, ctx, changes, field, message):
-    values = {"flat_shipping_rate": 10_000_00, "free_shipping_over": None, "unpaid_cancel_hours": 24,
-              "require_account": False, **changes}
+    values = {"unpaid_cancel_hours": 24, "require_account": False, **changes}
     with ctx(store.id) as session:
         assert message in errors_of(payments.save_checkout_settings, **values)[field]
         assert count(session, CheckoutSettings) == 0

@@ -22,6 +22,7 @@ from saas.orders.models import (
 from saas.payments import providers
 from saas.payments import services as payments
 from tests.payments.fake_stripe import fake_stripe  # noqa: F401  (a fixture)
+from tests.orders.factories import flat_shipping, shipping_choice
 
 SECRET_KEY = "sk_test_51HqLyjWDarjtT1zdp7dcXYZ4242"
 WEBHOOK_SECRET = "whsec_abcdefghij1234567890"
@@ -41,8 +42,8 @@ def with_stripe(ctx, tenant, cancel_hours=24):
     with ctx(tenant.id) as session:
         payments.save_credentials("stripe", STRIPE)
         payments.save_methods([{"provider": "stripe", "enabled": True}, {"provider": "cod", "enabled": True}])
-        session.add(CheckoutSettings(flat_shipping_rate=SHIPPING, free_shipping_over=None,
-                                     unpaid_cancel_hours=cancel_hours))
+        session.add(CheckoutSettings(unpaid_cancel_hours=cancel_hours))
+        flat_shipping(session, SHIPPING)
         session.commit()
     return tenant
 
@@ -79,7 +80,7 @@ def checkout_form(shopper):
     page = shopper.get("/checkout")
     assert page.status_code == 200, page.status_code
     key = re.search(r'name="idempotency_key" value="([^"]+)"', page.get_data(as_text=True))[1]
-    return {**ADDRESS, "idempotency_key": key}
+    return {**ADDRESS, "idempotency_key": key, "shipping_option": shipping_choice(shopper, ADDRESS)}
 
 
 def place_order(shopper, product, quantity=1):

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from saas.catalog.models import InventoryAdjustment, Variant
 from saas.orders.models import BankAccount, CheckoutSettings, Order, PaymentMethod, PaymentStatus
+from tests.orders.factories import flat_shipping, shipping_choice
 
 ADDRESS = {
     "email": "Sari@Example.com", "phone": "0812-3456-7890", "name": "Sari Wulandari",
@@ -22,8 +23,9 @@ def store(create_store, ctx):
             PaymentMethod(provider="bank_transfer", enabled=True, position=0),
             PaymentMethod(provider="cod", enabled=True, position=1),
             BankAccount(bank="BCA", number="1234567890", holder="Toko Kain"),
-            CheckoutSettings(flat_shipping_rate=20_000_00, free_shipping_over=500_000_00),
+            CheckoutSettings(),
         ])
+        flat_shipping(session, 20_000_00, free_over=500_000_00)
         session.commit()
     return tenant
 
@@ -41,7 +43,7 @@ def checkout_form(shopper):
     page = shopper.get("/checkout")
     assert page.status_code == 200, page.status_code
     key = re.search(r'name="idempotency_key" value="([^"]+)"', page.get_data(as_text=True))[1]
-    return {**ADDRESS, "idempotency_key": key}
+    return {**ADDRESS, "idempotency_key": key, "shipping_option": shipping_choice(shopper, ADDRESS)}
 
 
 def stock_of(ctx, store, variant_id):
@@ -212,9 +214,11 @@ def test_cached_page_forms_need_no_token_but_checkout_does(store, shopper, creat
     page = shopper.get("/checkout").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
     key = re.search(r'name="idempotency_key" value="([^"]+)"', page)[1]
-    forged = shopper.post("/checkout", data={**ADDRESS, "idempotency_key": key})
+    option = shipping_choice(shopper, ADDRESS)
+    forged = shopper.post("/checkout", data={**ADDRESS, "idempotency_key": key, "shipping_option": option})
     assert forged.status_code == 400 and "Toko Kain" in forged.get_data(as_text=True)
-    placed = shopper.post("/checkout", data={**ADDRESS, "idempotency_key": key, "csrf_token": token})
+    placed = shopper.post("/checkout", data={**ADDRESS, "idempotency_key": key, "csrf_token": token,
+                                             "shipping_option": option})
     assert placed.status_code == 303 and "/orders/" in placed.headers["Location"]
 
 

@@ -38,6 +38,8 @@ def test_product_page_seo_and_variant_picker_without_javascript(store, create_pr
     medium = product.variants[1]
     assert f'name="variant_id" value="{medium.id}"' in html  # the no-JS picker chose M
     assert f'value="{medium.id}"' in client.get(f"/products/kemeja-biru?variant={medium.id}").get_data(as_text=True)
+    for odd in ("²", "٣", "9" * 30, "-1", "1e3"):  # not ids: the first variant, never an error
+        assert client.get("/products/kemeja-biru", query_string={"variant": odd}).status_code == 200, odd
 
 
 def test_sitemap_and_robots(store, create_product, store_client):

@@ -344,7 +344,7 @@ def _items(order, gross: int) -> list[dict]:
                       "price": rupiah(line.unit_price), "quantity": line.quantity, "name": name[:ITEM_NAME_MAX]})
     for key, amount, label in (("shipping", order.shipping_total, order.shipping_method or _("Shipping")),
                                ("discount", -order.discount_total, _("Discount")),
-                               ("tax", order.tax_total, _("Tax"))):
+                               ("tax", order.added_tax, _("Tax"))):
         if amount:
             price = rupiah(amount) if amount > 0 else -rupiah(-amount)
             items.append({"id": key, "price": price, "quantity": 1, "name": str(label)[:ITEM_NAME_MAX]})

@@ -112,3 +112,45 @@ for (const form of document.querySelectorAll("[data-add-to-cart]")) {
     }
   });
 }
+
+// Checkout: the shipping options and the order summary follow the address and the chosen option without a
+// page load. Without this script the "Update shipping options" button does the same with a round trip.
+const checkout = document.querySelector("[data-checkout]");
+if (checkout) {
+  const options = checkout.querySelector("[data-shipping-options]");
+  const summary = document.querySelector("[data-checkout-summary]");
+  const province = checkout.querySelector("[data-province]");
+  const status = document.querySelector("[data-checkout-status]");
+  checkout.querySelector("[data-refresh-shipping]")?.setAttribute("hidden", "");
+  const watched = ["country", "province", "city", "district", "postal_code", "shipping_option"];
+  let timer;
+  let latest = 0;
+  const refresh = async () => {
+    const asked = ++latest;
+    const data = new FormData(checkout);
+    const params = new URLSearchParams();
+    for (const name of [...watched, "email"]) params.set(name, data.get(name) || "");
+    try {
+      const response = await fetch(`${checkout.dataset.summaryUrl}?${params}`, {
+        headers: { Accept: "application/json" }, credentials: "same-origin",
+      });
+      const answer = await response.json();
+      if (asked !== latest || !answer.ok) return;
+      options.innerHTML = answer.shipping;
+      summary.innerHTML = answer.summary;
+      if (status) status.textContent = status.dataset.updated;
+    } catch {
+      // keep what is shown: placing the order prices it again on the server anyway
+    }
+  };
+  checkout.addEventListener("input", (event) => {
+    if (["city", "district", "postal_code"].includes(event.target.name)) {
+      clearTimeout(timer);
+      timer = setTimeout(refresh, 400);
+    }
+  });
+  checkout.addEventListener("change", (event) => {
+    if (event.target.name === "country" && province) province.hidden = event.target.value !== "ID";
+    if (watched.includes(event.target.name)) refresh();
+  });
+}
