@@ -14,8 +14,16 @@ PAGES = {400, 403, 404, 405, 413, 429, 500, 503}
 def too_many_requests_page(reset_at: int | None):
     retry_after = max(1, int(reset_at - datetime.now(UTC).timestamp())) if reset_at else 60
     when = format_datetime(datetime.fromtimestamp(reset_at or 0, UTC), "short") if reset_at else None
-    response = render_template("errors/429.html", retry_after=retry_after, retry_at=when, minutes=max(1, round(retry_after / 60)))
+    minutes = max(1, round(retry_after / 60))
+    if _store_host():  # a shopper sees the store's own page, not the platform's
+        response = render_template("errors/store_error.html", code=429, tenant=g.tenant, minutes=minutes)
+    else:
+        response = render_template("errors/429.html", retry_after=retry_after, retry_at=when, minutes=minutes)
     return response, 429, {"Retry-After": str(retry_after)}
+
+
+def _store_host() -> bool:
+    return g.get("site") == "store" and g.get("tenant") is not None
 
 
 def init_app(app) -> None:
@@ -75,4 +83,6 @@ def init_app(app) -> None:
         from saas.extensions import db
 
         db.session.rollback()
+        if _store_host():
+            return render_template("errors/store_error.html", code=500, tenant=g.tenant), 500
         return render_template("errors/500.html", error=InternalServerError()), 500

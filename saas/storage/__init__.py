@@ -1,12 +1,24 @@
 """File storage behind one small interface: local disk by default, S3 when S3_BUCKET is set.
 
 Keys always begin with the owning store's id, so one store's files never share a prefix with another's.
+The second part of a key is its folder: product pictures and logos are public, but transfer receipts and
+CSV files (PRIVATE_FOLDERS) are handed out only through short-lived signed links, never through the CDN.
 """
 import mimetypes
 from pathlib import Path
 
 from flask import current_app, g, url_for
 from werkzeug.security import safe_join
+
+
+# Files no shopper may fetch by address: bank-transfer receipts, catalog and order CSVs.
+PRIVATE_FOLDERS = frozenset({"proofs", "imports", "exports"})
+PRIVATE_LINK_SECONDS = 15 * 60
+
+
+def is_private(key: str) -> bool:
+    parts = key.split("/", 2)
+    return len(parts) > 1 and parts[1] in PRIVATE_FOLDERS
 
 
 class Storage:
@@ -66,7 +78,7 @@ class S3Storage(Storage):
             Key=key,
             Body=data,
             ContentType=content_type,
-            CacheControl="public, max-age=31536000, immutable",
+            CacheControl="private, no-store" if is_private(key) else "public, max-age=31536000, immutable",
         )
 
     def read(self, key):
@@ -76,6 +88,9 @@ class S3Storage(Storage):
         self.client.delete_object(Bucket=self.bucket, Key=key)
 
     def url(self, key):
+        if is_private(key):  # never through the public CDN address, and only for a quarter of an hour
+            return self.client.generate_presigned_url(
+                "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=PRIVATE_LINK_SECONDS)
         if self.public_url:
             return f"{self.public_url}/{key}"
         return self.client.generate_presigned_url(

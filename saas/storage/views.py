@@ -9,7 +9,7 @@ from saas.storage import LocalStorage, content_type_for, storage
 bp = HostBlueprint("media", __name__)
 
 # Files that only the builder hands out (CSV imports and exports, through their own checked views).
-PRIVATE_FOLDERS = {"imports", "exports"}
+BUILDER_ONLY_FOLDERS = {"imports", "exports"}
 # Files a store's members see in the builder but shoppers never do (transfer receipts show bank details).
 MEMBERS_ONLY_FOLDERS = {"proofs"}
 
@@ -20,7 +20,7 @@ def file(key: str):
     if not isinstance(backend, LocalStorage):
         abort(404)
     owner, _, rest = key.partition("/")
-    if rest.split("/", 1)[0] in PRIVATE_FOLDERS:
+    if rest.split("/", 1)[0] in BUILDER_ONLY_FOLDERS:
         abort(404)
     if g.get("site") == "store":
         if owner != str(g.tenant.id) or rest.split("/", 1)[0] in MEMBERS_ONLY_FOLDERS:

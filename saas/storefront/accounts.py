@@ -196,10 +196,12 @@ def account_reset():
 
 
 def _send_reset(customer) -> None:
-    from saas.orders.notifications import _branding, store_url
+    from saas.orders.notifications import _branding
 
     tenant = g.tenant
-    link = store_url(tenant, url_for("storefront.account_reset_token", token=customers.reset_token(customer)))
+    # On the host the shopper asked from: the store's own domain when they shop there, since their session is
+    # kept per host and the link logs them in.
+    link = url_for("storefront.account_reset_token", token=customers.reset_token(customer), _external=True)
     with force_locale(tenant.locale):
         subject = _("Reset your password at %(store)s", store=tenant.name)
     mail.send(customer.email, subject, "customer_reset", tenant.locale, tenant_id=tenant.id,

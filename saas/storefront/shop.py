@@ -14,6 +14,7 @@ from saas.orders.addresses import display_phone
 from saas.payments import providers
 from saas.payments import services as payments
 from saas.shipping import rates
+from saas.storage.images import media_url
 from saas.storefront import look
 from saas.storefront.forms import CheckoutForm
 from saas.storefront.views import _render, _same_origin, bp
@@ -69,13 +70,25 @@ def cart():
 @bp.get("/cart.json")
 def cart_json():
     """The header's item count and the mini-cart, fetched after a cached page loads."""
-    view = orders.view_cart(_cart())
+    return _no_store(jsonify(_cart_summary(orders.view_cart(_cart()))))
+
+
+def _cart_summary(view) -> dict:
+    """What the mini-cart shows: each line with its picture and link, and the subtotal."""
     currency = g.tenant.currency
-    return _no_store(jsonify(
-        count=view.count, subtotal=format_money(view.subtotal, currency),
-        items=[{"id": str(item.line.id), "title": item.line.title, "quantity": item.line.quantity,
-                "total": format_money(item.total, currency), "problem": item.problem} for item in view.items],
-    ))
+    items = []
+    for item in view.items:
+        product = item.product
+        image = product.images[0] if product is not None and product.images else None
+        items.append({
+            "id": str(item.line.id), "title": item.line.title, "quantity": item.line.quantity,
+            "max": item.available or item.line.quantity, "total": format_money(item.total, currency),
+            "price": format_money(item.unit_price, currency) if item.variant else "", "problem": item.problem,
+            "url": url_for("storefront.product", slug=product.slug) if product is not None else "",
+            "image": (media_url(image.media, 160) or "") if image is not None else "",
+        })
+    return {"count": view.count, "subtotal": format_money(view.subtotal, currency), "items": items,
+            "can_check_out": bool(view.items) and not view.problems and bool(payments.enabled_methods())}
 
 
 @bp.post("/cart/add")
@@ -114,6 +127,9 @@ def change_cart():
         abort(403)
     cart = _cart()
     if cart is None:
+        if _wants_json():
+            return _no_store(jsonify(ok=False, error=_("Your cart has expired. Add the products again."),
+                                     **_cart_summary(orders.view_cart(None))))
         flash(_("Your cart has expired. Add the products again."), "error")
         return redirect(url_for("storefront.cart"), 303)
     try:
@@ -125,9 +141,13 @@ def change_cart():
                     orders.change_quantity(cart, key.removeprefix("quantity-"), value)
     except orders.CartError as error:
         db.session.rollback()
+        if _wants_json():
+            return _no_store(jsonify(ok=False, error=str(error), **_cart_summary(orders.view_cart(_cart()))))
         flash(str(error), "error")
         return redirect(url_for("storefront.cart"), 303)
     db.session.commit()
+    if _wants_json():
+        return _no_store(jsonify(ok=True, **_cart_summary(orders.view_cart(cart))))
     return redirect(url_for("storefront.cart"), 303)
 
 

@@ -256,7 +256,10 @@ def test_a_password_reset_ends_other_sessions(store, shopper, store_client, run_
 def test_login_and_reset_requests_are_rate_limited(store, shopper):
     for _attempt in range(5):
         assert shopper.post("/account/reset", data={"email": "x@example.com"}).status_code == 303
-    assert shopper.post("/account/reset", data={"email": "x@example.com"}).status_code == 429
+    limited = shopper.post("/account/reset", data={"email": "x@example.com"})
+    assert limited.status_code == 429 and int(limited.headers["Retry-After"]) > 0
+    page = limited.get_data(as_text=True)
+    assert "Toko Kain" in page and "Too many tries" in page and "Etalase" not in page  # the store's own page
     register(shopper)
     log_out(shopper)
     for _attempt in range(5):
@@ -374,3 +377,22 @@ def test_a_cart_started_while_logged_in_belongs_to_the_customer(store, shopper, 
     elsewhere = store_client(store)  # another browser: logging in brings the cart along
     log_in(elsewhere)
     assert elsewhere.get("/cart.json").json["count"] == 2
+
+
+def test_a_reset_asked_for_on_the_stores_own_domain_links_back_to_it(store, app, ctx, run_jobs, outbox):
+    from saas.extensions import db
+    from saas.orm import utcnow
+    from saas.tenants.models import Domain
+
+    with app.app_context():
+        db.session.add(Domain(hostname="kainsongket.co.id", tenant_id=store.id, verified_at=utcnow()))
+        db.session.commit()
+    own = app.test_client()
+    own.default_base_url = "http://kainsongket.co.id"
+    register(own)
+    log_out(own)
+    assert own.post("/account/reset", data={"email": "sari@example.com"}).status_code == 303
+    run_jobs()
+    body = outbox()[0].get_body(("plain",)).get_content()
+    link = re.search(r"http://kainsongket\.co\.id(/account/reset/\S+)", body)[1]
+    assert own.get(link).status_code == 200

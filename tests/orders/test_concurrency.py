@@ -131,3 +131,34 @@ def test_the_last_use_of_a_limited_code_goes_to_one_order(app, store):
         assert db.session.scalar(select(func.count()).select_from(DiscountUsage)) == 1
         order = db.session.scalar(select(Order))
         assert order.discount_codes == ["TERAKHIR"] and order.discount_total == 50_000_00
+
+
+def test_the_same_form_posted_twice_at_once_makes_one_order(app, store):
+    tenant_id, variant_id = store
+    client = app.test_client()
+    client.default_base_url = "http://toko-rebutan.localhost"
+    client.post("/cart/add", data={"variant_id": str(variant_id), "quantity": "1"})
+    page = client.get("/checkout").get_data(as_text=True)
+    form = {**ADDRESS, "payment_method": "cod", "shipping_option": shipping_choice(client, ADDRESS),
+            "idempotency_key": re.search(r'name="idempotency_key" value="([^"]+)"', page)[1]}
+    cookie = client.get_cookie("cart", domain="toko-rebutan.localhost").value
+    answers = []
+    ready = threading.Barrier(2)
+
+    def submit():
+        twin = app.test_client()  # a second tab: the same cart cookie, the same form
+        twin.default_base_url = "http://toko-rebutan.localhost"
+        twin.set_cookie("cart", cookie, domain="toko-rebutan.localhost")
+        ready.wait()
+        answers.append(twin.post("/checkout", data=form))
+
+    threads = [threading.Thread(target=submit) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert [a.status_code for a in answers] == [303, 303]
+    assert answers[0].headers["Location"] == answers[1].headers["Location"]
+    with app.app_context(), bound_tenant(tenant_id):
+        assert db.session.scalar(select(func.count()).select_from(Order)) == 1
+        assert db.session.scalar(select(Variant.stock).where(Variant.id == variant_id)) == UNITS - 1

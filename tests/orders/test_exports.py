@@ -69,7 +69,7 @@ def test_export_has_exactly_the_filtered_orders_with_totals_and_items(client, ap
                payment_status=PaymentStatus.PAID, placed_at=datetime(2025, 3, 1, 3, 0, tzinfo=UTC))
     paid = make_order(app, store, [(shirt.variants[1], 2), (scarf, 1)], name="Budi Santoso", email="budi@example.test",
                       placed_at=datetime(2025, 3, 1, 3, 0, tzinfo=UTC), payment_status=PaymentStatus.PAID,
-                      refunded_total=10_000_00)
+                      refunded_total=10_000_00, discount_codes=["HEMAT10"])
     make_order(app, store, [(scarf, 1)], name="Siti Rahayu", email="siti@example.test",
                placed_at=datetime(2025, 3, 2, 3, 0, tzinfo=UTC))
     make_order(app, store, [(scarf, 1)], name="Ani Wijaya", payment_status=PaymentStatus.PAID,
@@ -101,7 +101,7 @@ def test_export_has_exactly_the_filtered_orders_with_totals_and_items(client, ap
     assert download.headers["Cache-Control"] == "private, no-store"
 
     heading, *rows = read_csv(download)
-    assert len(heading) == 21 and heading[0] == "Order number" and heading[-1] == "Items"
+    assert len(heading) == 22 and heading[0] == "Order number" and heading[-1] == "Items"
     assert len(rows) == 1
     row = dict(zip(heading, rows[0]))
     with ctx(store.id):
@@ -117,6 +117,7 @@ def test_export_has_exactly_the_filtered_orders_with_totals_and_items(client, ap
     # Rupiah as the store's locale writes them, never minor units or floats.
     assert (row["Subtotal"], row["Discount"], row["Shipping"], row["Tax"]) == ("390.000", "0", "15.000", "0")
     assert (row["Total"], row["Refunded"]) == ("405.000", "10.000")
+    assert row["Discount codes"] == "HEMAT10"
     assert row["Item count"] == "3"
     assert row["Items"] == "Kemeja Batik (L) × 2; Selendang Sutra × 1"
 

@@ -97,3 +97,20 @@ def test_s3_storage_save_read_delete_and_public_url(s3_app):
     backend.delete("12/logo/x-160.webp")
     with pytest.raises(ClientError):
         backend.read("12/logo/x-160.webp")
+
+
+def test_transfer_receipts_and_csvs_get_short_signed_links_never_the_cdn(s3_app):
+    """A receipt shows a shopper's bank details: even with a public CDN it is only reachable through a link
+    signed for a quarter of an hour, and it is stored without public caching."""
+    backend = S3Storage(BUCKET, "ap-southeast-1", s3_app.config["S3_ENDPOINT_URL"], "https://cdn.example.com/media/")
+    for key in ("12/proofs/77-1600.jpg", "12/exports/orders.csv", "12/imports/produk.csv"):
+        backend.save(key, b"secret", "image/jpeg")
+        url = backend.url(key)
+        assert not url.startswith("https://cdn.example.com") and "Signature" in url
+        assert re.search(r"Expires=\d+|X-Amz-Expires=900", url)
+        with urllib.request.urlopen(url, timeout=10) as answer:  # the signed link works
+            assert answer.read() == b"secret"
+        assert s3_app.s3.head_object(Bucket=BUCKET, Key=key)["CacheControl"] == "private, no-store"
+    backend.save("12/products/5-480.webp", b"RIFF", "image/webp")
+    assert backend.url("12/products/5-480.webp") == "https://cdn.example.com/media/12/products/5-480.webp"
+    assert s3_app.s3.head_object(Bucket=BUCKET, Key="12/products/5-480.webp")["CacheControl"].startswith("public")

@@ -273,3 +273,32 @@ def test_the_shopper_uploads_a_transfer_receipt_that_only_the_merchant_can_see(s
     page = client.get(f"/stores/toko-kain/orders/{order.id}").get_data(as_text=True)
     assert "/media/" in page and str(proof_id) in page
     assert client.get(f"/media/{key}").status_code == 200
+
+
+def test_the_mini_cart_reads_and_changes_the_cart_as_json(store, shopper, create_product):
+    kain = create_product(store, title="Kain Songket", status="active", price=250_000_00, stock=3)
+    add(shopper, kain.variants[0].id)
+    cart = shopper.get("/cart.json").json
+    (line,) = cart["items"]
+    assert (line["title"], line["quantity"], line["max"], line["url"]) == ("Kain Songket", 1, 3, "/products/kain-songket")
+    assert cart["subtotal"] == "Rp 250.000" and cart["can_check_out"] is True
+    json_headers = {"Accept": "application/json"}
+    changed = shopper.post("/cart/change", data={f"quantity-{line['id']}": "3"}, headers=json_headers).json
+    assert changed["ok"] and changed["count"] == 3 and changed["subtotal"] == "Rp 750.000"
+    refused = shopper.post("/cart/change", data={f"quantity-{line['id']}": "4"}, headers=json_headers).json
+    assert not refused["ok"] and refused["error"] and refused["count"] == 3  # nothing half-changed
+    emptied = shopper.post("/cart/change", data={"remove": line["id"]}, headers=json_headers).json
+    assert emptied["ok"] and emptied["items"] == [] and emptied["can_check_out"] is False
+
+
+def test_an_unexpected_error_on_a_store_shows_the_stores_own_page(store, shopper, monkeypatch):
+    from saas.storefront import shop
+
+    def broken(cart):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(shop.orders, "view_cart", broken)
+    response = shopper.get("/cart")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 500 and "Toko Kain" in page and "app.js" not in page
+    assert "the database went away" not in page

@@ -80,6 +80,92 @@ if (cartCount.length) {
     .then((cart) => cart && showCount(cart.count))
     .catch(() => {});
 }
+// The mini-cart: a drawer over the page with the cart's lines, opened from the header and after adding.
+// Without this script (or <dialog>), the header link simply goes to /cart.
+const drawer = document.querySelector("[data-mini-cart]");
+const miniCart = drawer && typeof drawer.showModal === "function" ? (() => {
+  const list = drawer.querySelector("[data-mini-cart-lines]");
+  const empty = drawer.querySelector("[data-mini-cart-empty]");
+  const foot = drawer.querySelector("[data-mini-cart-foot]");
+  const status = drawer.querySelector("[data-mini-cart-status]");
+  const checkoutLink = drawer.querySelector("[data-mini-cart-checkout]");
+  const words = drawer.dataset;
+  const element = (tag, className, text) => {
+    const made = document.createElement(tag);
+    if (className) made.className = className;
+    if (text !== undefined) made.textContent = text;
+    return made;
+  };
+  const button = (text, label, send) => {
+    const made = element("button", "", text);
+    made.type = "button";
+    if (label) made.setAttribute("aria-label", label);
+    made.addEventListener("click", send);
+    return made;
+  };
+  const render = (cart) => {
+    showCount(cart.count);
+    list.replaceChildren(...cart.items.map((item) => {
+      const row = element("li", "mini-cart__line");
+      if (item.image) {
+        const picture = element("img");
+        Object.assign(picture, { src: item.image, alt: "", width: 64, height: 64, loading: "lazy" });
+        row.append(picture);
+      } else {
+        row.append(element("span", "mini-cart__blank"));
+      }
+      const title = element(item.url ? "a" : "span", "mini-cart__title", item.title);
+      if (item.url) title.href = item.url;
+      row.append(title, element("span", "mini-cart__total", item.total));
+      const controls = element("div", "mini-cart__controls");
+      const quantity = element("output", "", String(item.quantity));
+      const set = (n) => change({ [`quantity-${item.id}`]: String(n) });
+      const less = button("−", `${words.less}: ${item.title}`, () => set(item.quantity - 1));
+      const more = button("+", `${words.more}: ${item.title}`, () => set(item.quantity + 1));
+      more.disabled = item.quantity >= item.max;
+      controls.append(less, quantity, more,
+        Object.assign(button(words.remove, `${words.remove}: ${item.title}`, () => change({ remove: item.id })),
+          { className: "mini-cart__remove" }));
+      row.append(controls);
+      if (item.problem) row.append(element("p", "mini-cart__problem", item.problem));
+      return row;
+    }));
+    empty.hidden = cart.items.length > 0;
+    foot.hidden = cart.items.length === 0;
+    drawer.querySelector("[data-mini-cart-subtotal]").textContent = cart.subtotal;
+    checkoutLink.hidden = !cart.can_check_out;
+  };
+  const change = async (fields) => {
+    const body = new FormData();
+    for (const [name, value] of Object.entries(fields)) body.append(name, value);
+    try {
+      const response = await fetch("/cart/change", {
+        method: "POST", body, headers: { Accept: "application/json" }, credentials: "same-origin",
+      });
+      const cart = await response.json();
+      render(cart);
+      status.textContent = cart.ok ? "" : cart.error;
+    } catch {
+      window.location.href = "/cart";
+    }
+  };
+  const open = async () => {
+    const response = await fetch("/cart.json", { headers: { Accept: "application/json" }, credentials: "same-origin" });
+    render(await response.json());
+    status.textContent = "";
+    if (!drawer.open) drawer.showModal();
+  };
+  drawer.querySelector("[data-mini-cart-close]").addEventListener("click", () => drawer.close());
+  drawer.addEventListener("click", (event) => { if (event.target === drawer) drawer.close(); });  // the backdrop
+  for (const link of document.querySelectorAll("[data-mini-cart-open]")) {
+    link.addEventListener("click", (event) => {
+      event.preventDefault();
+      open().catch(() => { window.location.href = link.href; });
+    });
+  }
+  return { open };
+})() : null;
+
 for (const form of document.querySelectorAll("[data-add-to-cart]")) {
   const status = document.createElement("p");
   status.className = "add-to-cart__status";
@@ -102,6 +188,7 @@ for (const form of document.querySelectorAll("[data-add-to-cart]")) {
         link.href = "/cart";
         link.textContent = answer.message;
         status.append(link);
+        miniCart?.open().catch(() => {});
       } else {
         status.textContent = answer.error;
       }
