@@ -299,11 +299,14 @@ def price_cart(view: CartView, currency: str, address: dict | None = None, optio
     checkout = PricedCheckout(totals=pricing.Totals(lines=lines), offers=candidates, code=code,
                               code_message=code_message, code_refused=code_refused)
     zone, chosen = None, None
-    if address is not None and rates.address_complete(address):
-        checkout.address_known = True
+    if address is not None:
+        checkout.address_known = rates.address_complete(address)
         weight = sum(line.weight_grams * line.quantity for line in lines)
-        place = rates.destination(address, weight, sum(line.total for line in lines))
-        zone, checkout.covered = place.zone, bool(place.options)
+        if checkout.address_known:
+            place = rates.destination(address, weight, sum(line.total for line in lines))
+        else:  # no address yet: collecting it in person needs none
+            place = rates.Destination(None, rates.pickups(address.get("country") or "ID"))
+        zone, checkout.covered = place.zone, bool(place.options) or not checkout.address_known
         tax = rates.tax_policy(zone)
         for option in place.options:
             try:
@@ -314,7 +317,7 @@ def price_cart(view: CartView, currency: str, address: dict | None = None, optio
         # Deliveries cheapest first, then collecting in person: the cheapest delivery is the one chosen for you.
         checkout.options.sort(key=lambda p: (p.option.pickup is not None, p.charge, p.option.label, p.option.id))
         chosen = next((p.option for p in checkout.options if p.option.id == option_id), None)
-        if chosen is None and option_id is None and checkout.options:
+        if chosen is None and option_id is None and checkout.options and checkout.address_known:
             chosen = checkout.options[0].option
         checkout.option = chosen
     checkout.totals = pricing.price(lines, promotions, chosen.rate if chosen else None, rates.tax_policy(zone), unit)

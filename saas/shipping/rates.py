@@ -66,16 +66,19 @@ def destination(address: dict, weight_grams: int, subtotal: int) -> Destination:
                          weight_grams, subtotal)
         for rate in live:
             options.extend(_rate_options(rate, quotes.get(rate.carrier, [])))
-    for location in services.pickup_locations(enabled_only=True):
-        if location.country == address.get("country"):
-            options.append(Option(
-                pricing.ShippingRate(id=f"pickup:{location.id}", label=location.name, kind="pickup",
-                                     amount=location.fee),
-                cod_allowed=location.cod_allowed,
-                pickup={"name": location.name, "address": location.address, "instructions": location.instructions}))
+    options.extend(pickups(address.get("country")))
     if zone is None and not options:
         return Destination(None, [])
     return Destination(zone, options)
+
+
+def pickups(country: str | None) -> list[Option]:
+    """The store's pickup locations in `country`: collecting in person needs no delivery address."""
+    return [Option(pricing.ShippingRate(id=f"pickup:{location.id}", label=location.name, kind="pickup",
+                                        amount=location.fee),
+                   cod_allowed=location.cod_allowed,
+                   pickup={"name": location.name, "address": location.address, "instructions": location.instructions})
+            for location in services.pickup_locations(enabled_only=True) if location.country == country]
 
 
 def _rate_options(rate, quotes: list) -> list[Option]:

@@ -552,6 +552,8 @@ def create_defaults(tenant) -> None:
     row: tax_settings() defaults to PPN 11% included)."""
     from saas.tenants.scoping import bound_tenant
 
+    if (tenant.currency or "IDR") != "IDR":
+        return  # a price in another currency is the merchant's to set: no free rate that nobody meant
     with bound_tenant(tenant.id):
         if db.session.scalar(select(func.count()).select_from(ShippingZone)):
             return
@@ -560,5 +562,5 @@ def create_defaults(tenant) -> None:
         db.session.flush()
         zone_.rates.append(ShippingRate(
             zone_id=zone_.id, name=DEFAULT_RATE, kind=RateKind.FLAT, tiers=[], carrier="", position=0,
-            amount=DEFAULT_RATE_IDR if (tenant.currency or "IDR") == "IDR" else 0))
+            amount=DEFAULT_RATE_IDR))
         db.session.flush()

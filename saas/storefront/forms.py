@@ -18,14 +18,12 @@ class CheckoutForm(FlaskForm):
     phone = StringField(_l("Phone (WhatsApp)"))
     name = StringField(_l("Full name"), validators=[InputRequired(_l("Enter the name of the person receiving it.")),
                                                     Length(max=120)])
-    street = TextAreaField(_l("Street address"), validators=[
-        InputRequired(_l("Enter the street, house number and RT/RW.")), Length(max=300)])
+    street = TextAreaField(_l("Street address"), validators=[Length(max=300)])
     district = StringField(_l("District (kecamatan)"), validators=[Length(max=120)])
-    city = StringField(_l("City or regency"), validators=[InputRequired(_l("Enter the city or regency.")),
-                                                          Length(max=120)])
+    city = StringField(_l("City or regency"), validators=[Length(max=120)])
     province = SelectField(_l("Province"), choices=[SelectChoice("", _l("Choose a province"))] + [
         SelectChoice(p, p) for p in PROVINCES], validate_choice=False)
-    postal_code = StringField(_l("Postal code"), validators=[InputRequired(_l("Enter the postal code."))])
+    postal_code = StringField(_l("Postal code"))
     country = SelectField(_l("Country"), choices=[], default="ID", validate_choice=False)
     shipping_option = RadioField(_l("Shipping"), choices=[], validate_choice=False)
     discount_code = StringField(_l("Discount code"), validators=[Length(max=64)])
@@ -43,16 +41,33 @@ class CheckoutForm(FlaskForm):
         if field.data not in {choice.value for choice in field.choices}:
             raise ValidationError(_l("Choose a country we ship to."))
 
+    @property
+    def picking_up(self) -> bool:
+        """Collecting the order in person: no delivery address is needed, only who comes for it."""
+        return (self.shipping_option.data or "").startswith("pickup:")
+
+    def validate_street(self, field):
+        if not self.picking_up and not (field.data or "").strip():
+            raise ValidationError(_l("Enter the street, house number and RT/RW."))
+
     def validate_district(self, field):
-        if self.country.data == "ID" and not (field.data or "").strip():
+        if not self.picking_up and self.country.data == "ID" and not (field.data or "").strip():
             raise ValidationError(_l("Enter the district (kecamatan)."))
 
+    def validate_city(self, field):
+        if not self.picking_up and not (field.data or "").strip():
+            raise ValidationError(_l("Enter the city or regency."))
+
     def validate_province(self, field):
-        if self.country.data == "ID" and field.data not in PROVINCES:
+        if self.country.data == "ID" and field.data not in PROVINCES and not (self.picking_up and not field.data):
             raise ValidationError(_l("Choose a province."))
 
     def validate_postal_code(self, field):
         field.data = (field.data or "").strip().upper()
+        if self.picking_up and not field.data:
+            return
+        if not field.data:
+            raise ValidationError(_l("Enter the postal code."))
         if self.country.data == "ID" and not POSTAL_CODE.match(field.data):
             raise ValidationError(_l("Enter the 5-digit postal code, such as 40115."))
         if self.country.data != "ID" and not OTHER_POSTAL_CODE.match(field.data):

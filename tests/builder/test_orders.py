@@ -128,6 +128,20 @@ def test_order_page_shows_lines_totals_customer_and_timeline(client, app, store,
     assert unlabelled(client.get(BASE)) == set()
 
 
+def test_a_pickup_order_shows_where_it_is_collected_and_its_discount_and_tax(client, app, store, order_of):
+    order_id = order_of(shipping_details={"kind": "pickup", "pickup": {"name": "Toko Prawirotaman",
+                                                                        "address": "Jl. Prawirotaman 8"}},
+                        discount_total=30_000_00, discount_codes=["HEMAT10"], tax_total=37_162_00, adjustments=[
+                            {"kind": "discount", "label": "HEMAT10", "amount": -30_000_00, "code": "HEMAT10"},
+                            {"kind": "tax", "label": "PPN 11%", "amount": 37_162_00, "included": True}])
+    html = text(client.get(f"{BASE}/{order_id}"))
+    assert "Picked up at Toko Prawirotaman" in html and "Jl. Prawirotaman 8" in html
+    assert "Jl. Malioboro 12" not in html  # no delivery address for an order collected in person
+    assert "Code HEMAT10" in html and "Including PPN 11%" in html
+    invoice = text(client.get(f"{BASE}/{order_id}/invoice"))
+    assert "Including PPN 11%" in invoice and "IDR 37,162" in invoice
+
+
 def test_mark_paid_then_refuse_a_second_time(client, app, store, order_of):
     order_id = order_of()
     response = client.post(f"{BASE}/{order_id}/mark-paid")

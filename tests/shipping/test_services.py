@@ -29,12 +29,14 @@ def test_a_new_store_ships_across_indonesia_at_a_flat_rp_20000(create_store, ctx
         assert shipping.shipping_settings().rate_provider == "" and shipping.rate_provider_credentials() == {}
 
 
-def test_the_default_rate_is_free_to_set_in_another_currency(create_store, ctx):
+def test_a_store_in_another_currency_starts_with_no_zone_rather_than_a_free_rate(create_store, ctx):
     store = create_store()
     with ctx(store.id) as session:
         session.execute(delete(ShippingZone))
         shipping.create_defaults(SimpleNamespace(id=store.id, currency="USD"))
-        assert [r.amount for r in shipping.zones()[0].rates] == [0]
+        assert shipping.zones() == []  # checkout says it can't ship there until the merchant sets a price
+        shipping.create_defaults(SimpleNamespace(id=store.id, currency="IDR"))
+        assert [r.amount for r in shipping.zones()[0].rates] == [20_000_00]
         shipping.create_defaults(SimpleNamespace(id=store.id, currency="IDR"))  # a store that has zones keeps them
         assert len(shipping.zones()) == 1
 

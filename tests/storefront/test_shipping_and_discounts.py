@@ -474,3 +474,26 @@ def test_a_nonsense_price_from_the_rate_service_falls_back(store, shopper, goods
     calculated.prices["jne"] = [("reg", "Reguler", float("inf"), "2 - 3", "days")]
     fill(shopper, goods, kemeja=1, selendang=0)
     assert ("JNE (tarif kurir)", "Rp 21.000") in options(summary(shopper)["shipping"])
+
+
+def test_pickup_needs_no_delivery_address(store, shopper, goods, ctx):
+    fill(shopper, goods, kemeja=1, selendang=0)
+    contact = {"email": "dewi@example.com", "phone": "0812-3456-7890", "name": "Dewi Lestari", "country": "ID",
+               "payment_method": "bank_transfer"}
+    answer = summary(shopper, {**contact, "province": "", "city": "", "district": "", "postal_code": ""})
+    assert options(answer["shipping"]) == [("Ambil di toko Braga", "Gratis")]  # before any address is typed
+    page = shopper.get("/checkout").get_data(as_text=True)
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', page)[1]
+    pickup = option_id(answer["shipping"], "Ambil di toko Braga")
+    response = shopper.post("/checkout", data={**contact, "idempotency_key": key, "shipping_option": pickup})
+    assert response.status_code == 303, response.get_data(as_text=True)
+    with ctx(store.id) as session:
+        order = session.scalar(select(Order))
+        assert order.shipping_details["pickup"]["name"] == "Ambil di toko Braga" and order.shipping_total == 0
+    # Delivery still needs the whole address.
+    fill(shopper, goods, kemeja=1, selendang=0)
+    page = shopper.get("/checkout").get_data(as_text=True)
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', page)[1]
+    refused = shopper.post("/checkout", data={**contact, "idempotency_key": key, "shipping_option": "rate:1"})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 200 and 'id="street-error"' in html and 'id="postal_code-error"' in html
