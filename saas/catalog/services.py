@@ -3,6 +3,7 @@
 Functions add and flush but never commit; the request or job that calls them commits once.
 Validation failures raise CatalogError with the field they belong to, before anything is written.
 """
+import functools
 import itertools
 import re
 import unicodedata
@@ -10,7 +11,8 @@ from dataclasses import dataclass, field
 
 import nh3
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import bindparam, delete, func, or_, select, update
+from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from saas.catalog.models import (
     MAX_OPTIONS,
@@ -598,17 +600,52 @@ def refresh_stock_states(tenant) -> None:
 
 
 # What shoppers may see
+#
+# Storefront reads run on every page that isn't served from the page cache, so their statements are built once
+# per process (the tenant filter is added to each when it runs) instead of on every request.
+
+
+@functools.cache
+def card_loading(joined: bool = True) -> tuple:
+    """Loader options for products shown as cards (snippets/product-card.html): the card's columns, and its
+    images with their files, in the same query (joined, whose results need .unique()) or in one more (for
+    callers that can't call .unique(), such as paginate()). Whatever else a template reads is still loaded
+    on first use."""
+    images = joinedload(Product.images) if joined else selectinload(Product.images)
+    return (
+        load_only(Product.slug, Product.title, Product.vendor, Product.price_min, Product.price_max, Product.on_sale,
+                  Product.stock_state, Product.status),
+        images.options(
+            load_only(ProductImage.product_id, ProductImage.media_id, ProductImage.position, ProductImage.alt),
+            joinedload(ProductImage.media).load_only(MediaFile.width, MediaFile.height, MediaFile.renditions),
+        ),
+    )
+
+
+@functools.cache
+def _visible_statements() -> dict:
+    active = select(Product).where(Product.status == ProductStatus.ACTIVE)
+    by_slug = active.where(Product.slug == bindparam("slug"))
+    return {
+        "newest": active.options(*card_loading()).order_by(Product.created_at.desc(), Product.id.desc())
+        .limit(bindparam("limit")),
+        "by_slug": by_slug,
+        # The product page shows every image and variant: the images come with the product (a few rows), the
+        # variants in one more query (joining both would multiply their rows).
+        "page": by_slug.options(joinedload(Product.images), selectinload(Product.variants)),
+    }
 
 
 def visible_products(limit: int = 24) -> list[Product]:
-    from sqlalchemy.orm import selectinload
-
-    return list(db.session.scalars(
-        select(Product).where(Product.status == ProductStatus.ACTIVE).options(selectinload(Product.images))
-        .order_by(Product.created_at.desc(), Product.id.desc()).limit(limit)
-    ))
+    """The newest active products, loaded as cards."""
+    return list(db.session.scalars(_visible_statements()["newest"], {"limit": limit}).unique())
 
 
 def visible_product(slug: str) -> Product | None:
     """An active product by its slug; drafts and archived products are not shown to shoppers."""
-    return db.session.scalar(select(Product).where(Product.slug == slug, Product.status == ProductStatus.ACTIVE))
+    return db.session.scalar(_visible_statements()["by_slug"], {"slug": slug})
+
+
+def product_for_page(slug: str) -> Product | None:
+    """visible_product() with what its page shows (images and variants) loaded in two queries."""
+    return db.session.scalars(_visible_statements()["page"], {"slug": slug}).unique().first()

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 from markupsafe import escape
-from sqlalchemy import delete, select
+from sqlalchemy import and_, bindparam, delete, select
 
 from saas.catalog.models import Collection, Product, ProductStatus, SlugRedirect
 from saas.catalog.services import (
@@ -169,27 +169,60 @@ def get_menu(handle: str) -> list[MenuLink]:
 
 
 def get_menus(*handles: str) -> dict[str, list[MenuLink]]:
-    """The bound store's menus as shoppers see them, in two queries however many there are. Items whose target
+    """The bound store's menus as shoppers see them, in one query however many there are. Items whose target
     was deleted (or is a draft product or an unpublished page, which shoppers can't open) are skipped, with
     what is nested under them."""
-    rows = list(db.session.execute(
-        select(Menu.handle, MenuItem).join(Menu, Menu.id == MenuItem.menu_id)
-        .where(Menu.handle.in_(handles)).order_by(MenuItem.position, MenuItem.id)
-    ))
-    slugs = _slugs([item for _handle, item in rows], visible_only=True)
+    rows = db.session.execute(_MENU_ROWS, {"handles": list(handles)}).all()
     menus: dict[str, list[MenuLink]] = {handle: [] for handle in handles}
     by_id: dict[int, MenuLink] = {}
-    for handle, item in sorted(rows, key=lambda row: row[1].parent_id is not None):  # parents first, order kept
-        url = _url(item, slugs)
+    for row in sorted(rows, key=lambda row: row.parent_id is not None):  # parents first, order kept
+        url = _row_url(row)
         if url is None:
             continue
-        link = MenuLink(title=item.title, url=url, link_type=LinkType(item.link_type).value)
-        if item.parent_id is None:
-            by_id[item.id] = link
-            menus[handle].append(link)
-        elif item.parent_id in by_id:
-            by_id[item.parent_id].children.append(link)
+        link = MenuLink(title=row.title, url=url, link_type=LinkType(row.link_type).value)
+        if row.parent_id is None:
+            by_id[row.id] = link
+            menus[row.handle].append(link)
+        elif row.parent_id in by_id:
+            by_id[row.parent_id].children.append(link)
     return menus
+
+
+def _target_join(model, link_type: LinkType, *visible):
+    """The ON clause that finds an item's target (only for items of that link type), with the item's store."""
+    return and_(MenuItem.link_type == link_type, model.tenant_id == MenuItem.tenant_id,
+                model.id == MenuItem.target_id, *visible)
+
+
+# Built once (the tenant filter is added to every table of it when it runs, in the joins' ON clauses): the
+# items of the menus asked for, each with its target's slug when that target exists and shoppers may see it.
+_MENU_ROWS = (
+    select(Menu.handle, MenuItem.id, MenuItem.parent_id, MenuItem.title, MenuItem.link_type, MenuItem.url,
+           Collection.slug.label("collection_slug"), Product.slug.label("product_slug"), Page.slug.label("page_slug"))
+    .select_from(MenuItem)
+    .join(Menu, and_(Menu.tenant_id == MenuItem.tenant_id, Menu.id == MenuItem.menu_id))
+    .outerjoin(Collection, _target_join(Collection, LinkType.COLLECTION))
+    .outerjoin(Product, _target_join(Product, LinkType.PRODUCT, Product.status == ProductStatus.ACTIVE))
+    .outerjoin(Page, _target_join(Page, LinkType.PAGE, Page.published.is_(True)))
+    .where(Menu.handle.in_(bindparam("handles", expanding=True)))
+    .order_by(MenuItem.position, MenuItem.id)
+)
+_SLUG_OF = {LinkType.COLLECTION: ("collection_slug", "collections"), LinkType.PRODUCT: ("product_slug", "products"),
+            LinkType.PAGE: ("page_slug", "pages")}
+
+
+def _row_url(row) -> str | None:
+    """What _url() says for an item, from a _MENU_ROWS row (None: its target is gone or hidden)."""
+    link_type = LinkType(row.link_type)
+    if link_type == LinkType.HOME:
+        return "/"
+    if link_type == LinkType.ALL_PRODUCTS:
+        return "/collections/all"
+    if link_type == LinkType.URL:
+        return row.url or None
+    column, prefix = _SLUG_OF[link_type]
+    slug = getattr(row, column)
+    return None if slug is None else f"/{prefix}/{slug}"
 
 
 def broken_item_ids(items: list[MenuItem]) -> set[int]:

@@ -1,13 +1,14 @@
 """Image uploads: checked by content (not by name), size-limited, and re-encoded into fixed widths."""
 import io
+import re
 
-from flask import current_app
+from flask import current_app, g, has_app_context
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from saas.extensions import db
 from saas.ids import new_id
-from saas.storage import storage
+from saas.storage import is_private, storage
 from saas.storage.models import MediaFile
 
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
@@ -75,7 +76,7 @@ def media_url(media: MediaFile | None, width: int, ext: str = "webp") -> str | N
         return None
     sizes = media.renditions.get(ext) or next(iter(media.renditions.values()))
     chosen = min((int(w) for w in sizes if int(w) >= width), default=max(int(w) for w in sizes))
-    return storage().url(sizes[str(chosen)])
+    return key_url(sizes[str(chosen)])
 
 
 def srcset(media: MediaFile | None, ext: str = "webp") -> str:
@@ -83,4 +84,25 @@ def srcset(media: MediaFile | None, ext: str = "webp") -> str:
     if media is None or not media.renditions:
         return ""
     sizes = media.renditions.get(ext) or next(iter(media.renditions.values()))
-    return ", ".join(f"{storage().url(key)} {width}w" for width, key in sorted(sizes.items(), key=lambda kv: int(kv[0])))
+    return ", ".join(f"{key_url(key)} {width}w" for width, key in sorted(sizes.items(), key=lambda kv: int(kv[0])))
+
+
+# What store_image() makes keys of: characters that stand in a URL as they are.
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*")
+_PROBE_KEY = "0/probe/0-0.webp"
+
+
+def key_url(key: str) -> str:
+    """storage().url(key), with the URL's prefix worked out once per request: a page names dozens of renditions
+    (a product card alone about seven). When the backend's URL for a plain public key is that key after a fixed
+    prefix (local files, a public bucket) the prefix is reused; anything else (signed links, private files,
+    unusual keys) still goes through storage().url()."""
+    if not has_app_context() or is_private(key) or not _PLAIN_KEY.fullmatch(key):
+        return storage().url(key)
+    site = g.get("site")  # local files are served by the store's host or the platform's
+    known = g.get("_media_url_prefix")
+    if known is None or known[0] != site:
+        probe = storage().url(_PROBE_KEY)
+        prefix = probe[: -len(_PROBE_KEY)] if probe.endswith("/" + _PROBE_KEY) and "?" not in probe else None
+        known = g._media_url_prefix = (site, prefix)
+    return storage().url(key) if known[1] is None else known[1] + key

@@ -1,14 +1,14 @@
 """What storefront pages show: the chosen variant, collection pages with filters and sorting, search."""
+import functools
 import json
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import bindparam, func, or_, select
 
 from saas.catalog.models import CollectionProduct, Product, ProductStatus, StockState, Variant
-from saas.catalog.services import can_sell
+from saas.catalog.services import can_sell, card_loading
 from saas.extensions import db
 from saas.money import MoneyError, money_input, parse_money
 from saas.platform.pagination import paginate
@@ -157,7 +157,7 @@ def collection_page(collection, filters: CollectionFilters, page_arg):
         "newest": [Product.created_at.desc()],
         "title": [func.lower(Product.title)],
     }[filters.sort]
-    statement = statement.order_by(*order, Product.id.desc()).options(selectinload(Product.images))
+    statement = statement.order_by(*order, Product.id.desc()).options(*card_loading(joined=False))
     return paginate(statement, page_arg, PER_PAGE)
 
 
@@ -219,19 +219,24 @@ def variants_json(product: Product, tenant) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def related(product: Product, limit: int = 8) -> list[Product]:
-    """Other active products from the product's collections, else the newest ones."""
-    in_same = select(CollectionProduct.collection_id).where(CollectionProduct.product_id == product.id)
+@functools.cache
+def _related_statements() -> tuple:
+    """Built once per process (the tenant filter is added when they run): neighbours, then the newest."""
+    in_same = select(CollectionProduct.collection_id).where(CollectionProduct.product_id == bindparam("product_id"))
     neighbours = select(CollectionProduct.product_id).where(CollectionProduct.collection_id.in_(in_same))
-    statement = (select(Product).where(Product.id.in_(neighbours), Product.id != product.id,
-                                       Product.status == ProductStatus.ACTIVE)
-                 .order_by(Product.id.desc()).limit(limit).options(selectinload(Product.images)))
-    found = list(db.session.scalars(statement))
+    others = (select(Product).where(Product.id != bindparam("product_id"), Product.status == ProductStatus.ACTIVE)
+              .limit(bindparam("limit")).options(*card_loading()))
+    return (others.where(Product.id.in_(neighbours)).order_by(Product.id.desc()),
+            others.order_by(Product.created_at.desc()))
+
+
+def related(product: Product, limit: int = 8) -> list[Product]:
+    """Other active products from the product's collections, else the newest ones (loaded as cards)."""
+    same_collections, newest = _related_statements()
+    params = {"product_id": product.id, "limit": limit}
+    found = list(db.session.scalars(same_collections, params).unique())
     if not found:
-        found = list(db.session.scalars(select(Product).where(Product.status == ProductStatus.ACTIVE,
-                                                              Product.id != product.id)
-                                        .order_by(Product.created_at.desc()).limit(limit)
-                                        .options(selectinload(Product.images))))
+        found = list(db.session.scalars(newest, params).unique())
     return found
 
 

@@ -4,6 +4,7 @@ import functools
 import re
 import uuid
 
+from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import select
@@ -37,15 +38,28 @@ def store_theme() -> StoreTheme:
     return row
 
 
+# Built once: the statement is the same for every store (the tenant filter is added when it runs).
+_PUBLISHED_VERSION_ID = select(StoreTheme.published_version_id).order_by(StoreTheme.created_at, StoreTheme.id).limit(1)
+
+
 def published() -> tuple[Theme, dict]:
-    """What shoppers see: the published version, or the default theme's own look before anything is published."""
-    version_id = db.session.scalar(
-        select(StoreTheme.published_version_id).order_by(StoreTheme.created_at, StoreTheme.id).limit(1))
+    """What shoppers see: the published version, or the default theme's own look before anything is published.
+
+    Both are shared, read-only values: callers that change a look copy it first (as start_draft does).
+    """
+    version_id = db.session.scalar(_PUBLISHED_VERSION_ID)
     look = _version_look(current_tenant_id(), version_id) if version_id is not None else None
     if look is None:
-        theme = get_theme(None)
-        return theme, normalize(theme, theme.default_look())
+        return _default_look(get_theme(None))
     return look
+
+
+def _default_look(theme: Theme) -> tuple[Theme, dict]:
+    """A theme's own look, normalized once per process: it depends only on the theme's files, read at start-up."""
+    cached = theme.__dict__.get("_normalized_default_look")
+    if cached is None:
+        cached = theme.__dict__["_normalized_default_look"] = normalize(theme, theme.default_look())
+    return theme, cached
 
 
 @functools.lru_cache(maxsize=1024)
@@ -201,7 +215,7 @@ def render_page(page: str, context: dict, look: tuple[Theme, dict] | None = None
     theme, data = look or published()
     env = theme.environment
     settings = data["settings"]
-    shared = {**context, "settings": settings, "page_type": page, "preview": preview}
+    shared = {**context, **_translators(), "settings": settings, "page_type": page, "preview": preview}
     if page in PAGES:
         content = _render_sections(env, data["templates"][page], shared)
     else:
@@ -215,6 +229,23 @@ def render_snippet(name: str, context: dict) -> str:
     """One snippet of the published theme on its own, for a script that replaces part of a page."""
     theme, data = published()
     return theme.environment.get_template(f"snippets/{name}.html").render({**context, "settings": data["settings"]})
+
+
+def _translators() -> dict:
+    """The theme's gettext functions bound to this request's catalog once, rather than looked up on each of a
+    page's many calls. They behave as Flask-Babel's do (theme_globals installs those for anything else)."""
+    translations = get_translations()
+
+    def gettext(string, **variables):
+        text = translations.ugettext(string)
+        return text % variables if variables else text
+
+    def ngettext(singular, plural, num, **variables):
+        variables.setdefault("num", num)
+        text = translations.ungettext(singular, plural, num)
+        return text % variables if variables else text
+
+    return {"_": gettext, "gettext": gettext, "ngettext": ngettext}
 
 
 def _render_sections(env, composition: dict, shared: dict) -> Markup:

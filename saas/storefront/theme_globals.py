@@ -1,7 +1,10 @@
 """What theme templates may use. Themes run sandboxed: only these names, no app internals."""
+import functools
+
 from flask import url_for
 from flask_babel import gettext, ngettext
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload
 
 from saas.extensions import db
 from saas.storage.images import media_url, srcset
@@ -27,24 +30,39 @@ def _collection(collection_id):
 
 
 def _collection_products(collection, limit=12):
-    from saas.catalog import collections
     from saas.catalog.models import ProductStatus
 
     if collection is None:
         return []
     limit = max(1, min(int(limit or 12), 48))
-    return [p for p in collections.products_in(collection, limit=limit, with_images=True)
-            if p.status == ProductStatus.ACTIVE]
+    # As collections.products_in(), loaded as cards (their images in the same query).
+    found = db.session.scalars(_statements()["collection_products"], {"collection_id": collection.id, "limit": limit})
+    return [p for p in found.unique() if p.status == ProductStatus.ACTIVE]
 
 
 def _collections(ids=None):
-    from saas.catalog import collections
-
-    found = collections.all_collections()
+    found = list(db.session.scalars(_statements()["collections"]).unique())  # with their images: no query per card
     if ids:
         wanted = [str(i) for i in ids]
         found = sorted((c for c in found if str(c.id) in wanted), key=lambda c: wanted.index(str(c.id)))
     return found
+
+
+@functools.cache
+def _statements() -> dict:
+    """Built once per process (the tenant filter is added when they run)."""
+    from saas.catalog.models import Collection, CollectionProduct, Product
+    from saas.catalog.services import card_loading
+
+    return {
+        "collection_products": (
+            select(Product).join(CollectionProduct, CollectionProduct.product_id == Product.id)
+            .where(CollectionProduct.collection_id == bindparam("collection_id"))
+            .order_by(CollectionProduct.position, Product.created_at.desc()).limit(bindparam("limit"))
+            .options(*card_loading())
+        ),
+        "collections": select(Collection).options(joinedload(Collection.image)).order_by(Collection.title),
+    }
 
 
 def _media(media_id):

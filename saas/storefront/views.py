@@ -15,10 +15,11 @@ from saas.extensions import csrf, db
 from saas.promotions import offers
 from saas.routing import HostBlueprint
 from saas.storage.images import media_url
-from saas.storefront import listing, look, seo, themes
+from saas.storefront import listing, look, seo, themes, transactions
 from saas.tenants import settings as store_settings
 
 bp = HostBlueprint("storefront", __name__)
+bp.teardown_request(transactions.end_read_only_transaction)
 
 
 def _render(page_type: str, status: int = 200, **context):
@@ -53,7 +54,7 @@ def home():
 
 @bp.get("/products/<slug>")
 def product(slug):
-    found = catalog.visible_product(slug)
+    found = catalog.product_for_page(slug)
     if found is None:
         moved_to = catalog.redirect_target("product", slug)
         target = db.session.scalar(select(Product).where(Product.id == moved_to)) if moved_to else None

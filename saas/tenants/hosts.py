@@ -1,10 +1,16 @@
 """Which site a request is for: the platform, or one store's storefront (by subdomain or custom domain)."""
 from flask import abort, current_app, g, request, render_template
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from saas.extensions import db
 from saas.tenants.models import Domain, Tenant
 from saas.tenants.scoping import bind_tenant, unbind
+
+
+# Built once: every storefront request runs one of these before anything else.
+_BY_SLUG = select(Tenant).where(Tenant.slug == bindparam("slug"))
+# only a verified domain: an unverified row is just a claim, which anyone could make for any hostname
+_BY_DOMAIN = select(Tenant).join(Domain).where(Domain.hostname == bindparam("hostname"), Domain.verified_at.is_not(None))
 
 
 def tenant_for_host(host: str) -> Tenant | None:
@@ -15,12 +21,8 @@ def tenant_for_host(host: str) -> Tenant | None:
         slug = host[: -len(suffix)]
         if "." in slug:
             return None
-        return db.session.scalar(select(Tenant).where(Tenant.slug == slug))
-    hostname = host.split(":", 1)[0]
-    # only a verified domain: an unverified row is just a claim, which anyone could make for any hostname
-    return db.session.scalar(
-        select(Tenant).join(Domain).where(Domain.hostname == hostname, Domain.verified_at.is_not(None))
-    )
+        return db.session.scalar(_BY_SLUG, {"slug": slug})
+    return db.session.scalar(_BY_DOMAIN, {"hostname": host.split(":", 1)[0]})
 
 
 def init_app(app) -> None:

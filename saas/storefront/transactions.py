@@ -1,0 +1,56 @@
+"""Storefront pages that only read end their transaction with COMMIT instead of the usual ROLLBACK.
+
+For a transaction that wrote nothing the two are the same to the database, but not to psycopg: it forgets
+every statement it has prepared on the server whenever a transaction is rolled back (a rolled-back transaction
+may have dropped what a statement names). Ending each request with the rollback that closing the session
+issues meant that PostgreSQL parsed and planned every statement of every page; committing keeps them prepared
+(psycopg prepares a statement on its fifth run), which takes PostgreSQL's share of a product page from about
+3 ms of CPU to about 1 ms.
+
+Only the read-only page endpoints commit, and only when the request wrote nothing through the session and
+queued no job: any flush or ORM INSERT/UPDATE/DELETE marks the session, and a marked session (or one holding
+jobs, which a commit would release) is rolled back as before.
+"""
+import logging
+
+from flask import request
+from sqlalchemy import event
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from saas.extensions import db
+from saas.storefront.cache import CACHED_ENDPOINTS
+
+log = logging.getLogger(__name__)
+WROTE = "etalase_wrote"  # in Session.info: the session flushed or ran ORM DML since it began
+PENDING_JOBS = "pending_jobs"  # saas.jobs.enqueue()'s: jobs that a commit would release, and a rollback drops
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flush(session, flush_context) -> None:
+    session.info[WROTE] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_dml(state) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[WROTE] = True
+
+
+def end_read_only_transaction(exc) -> None:
+    """A storefront teardown: commit what a read-only page opened (see the module's docstring)."""
+    if exc is not None or request.method != "GET" or request.endpoint not in CACHED_ENDPOINTS:
+        return
+    session = db.session()
+    if (not session.in_transaction() or session.info.get(WROTE) or session.info.get(PENDING_JOBS) or session.new
+            or session.dirty or session.deleted):
+        return
+    expire = session.expire_on_commit
+    session.expire_on_commit = False  # the page is built; the session is closed right after this
+    try:
+        session.commit()
+    except SQLAlchemyError:  # the page was answered already: a failed COMMIT only loses the prepared statements
+        log.warning("could not end a read-only storefront transaction", exc_info=True)
+        session.rollback()
+    finally:
+        session.expire_on_commit = expire

@@ -1,0 +1,346 @@
+"""Pages built without the page cache stay cheap: a fixed number of queries however much a page shows, helpers
+that skip repeated work give the same answers as the slow path, and the shortcuts never cross stores."""
+import io
+
+import pytest
+from flask import g
+from PIL import Image
+from sqlalchemy import select
+
+from saas.catalog import collections
+from saas.catalog import services as catalog
+from saas.catalog.models import Collection, Product
+from saas.content import services as content
+from saas.content.models import LinkType, Menu, MenuItem
+from saas.extensions import db
+from saas.ids import new_id
+from saas.storage import storage
+from saas.storage.images import key_url, media_url, srcset, store_image
+from saas.storefront import look
+from saas.tenants.models import Tenant
+
+
+@pytest.fixture(autouse=True)
+def _built_pages(app, monkeypatch):
+    monkeypatch.setitem(app.config, "STOREFRONT_CACHE", False)  # every request below builds its page
+
+
+@pytest.fixture
+def store(create_store):
+    return create_store(name="Toko Cepat", slug="toko-cepat", locale="id")
+
+
+def _jpeg(colour=(120, 72, 32)):
+    buffer = io.BytesIO()
+    Image.new("RGB", (200, 200), colour).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def _shelf(ctx, store, title="Rak"):
+    with ctx(store.id) as session:
+        shelf = collections.save_collection(session.get(Tenant, store.id), None, title=title)
+        session.commit()
+        return shelf.id
+
+
+def _fill(ctx, store, create_product, shelf_id, n, images=2, prefix="P"):
+    made = [create_product(store, title=f"{prefix}{i}", status="active") for i in range(n)]
+    with ctx(store.id) as session:
+        for product in made:
+            row = session.get(Product, (store.id, product.id))
+            for k in range(images):
+                catalog.add_image(row, _jpeg((40 * k, 80, 120)), f"{k}.jpg", alt=f"{row.title} {k}")
+        collections.add_products(session.scalar(select(Collection).where(Collection.id == shelf_id)),
+                                 [p.id for p in made])
+        session.commit()
+    return made
+
+
+def _count(client, count_queries, path):
+    client.get(path)
+    with count_queries() as queries:
+        response = client.get(path)
+    assert response.status_code == 200, path
+    return len(queries), response.get_data(as_text=True)
+
+
+def test_product_page_queries_do_not_grow_with_related_products_or_images(store, create_product, store_client, ctx,
+                                                                         count_queries):
+    shelf = _shelf(ctx, store)
+    main = _fill(ctx, store, create_product, shelf, 1, images=1, prefix="Utama")[0]
+    _fill(ctx, store, create_product, shelf, 2)
+    client = store_client(store)
+    few, _html = _count(client, count_queries, f"/products/{main.slug}")
+    _fill(ctx, store, create_product, shelf, 6, images=3, prefix="Q")
+    with ctx(store.id) as session:
+        catalog.add_image(session.get(Product, (store.id, main.id)), _jpeg(), "more.jpg")
+        session.commit()
+    many, html = _count(client, count_queries, f"/products/{main.slug}")
+    assert many == few
+    assert html.count('class="product-card"') == 4  # the related section's default limit
+    assert 'alt="Q5 0"' in html and 'class="product-card__second"' in html
+
+
+def test_related_cards_show_what_a_fully_loaded_product_shows(store, create_product, store_client, ctx):
+    """Cards load only their own columns; a card renders the same as from a product with every column."""
+    shelf = _shelf(ctx, store)
+    main, other = _fill(ctx, store, create_product, shelf, 2, images=2)
+    client = store_client(store)
+    html = client.get(f"/products/{main.slug}").get_data(as_text=True)
+    with ctx(store.id) as session:
+        full = session.get(Product, (store.id, other.id))
+        keys = full.images[0].media.renditions["webp"]
+    assert f'href="/products/{other.slug}"' in html
+    assert f'src="/media/{keys["200"]}"' in html  # the widest under 480 (the test image is 200 px)
+    assert f'srcset="/media/{keys["160"]} 160w, /media/{keys["200"]} 200w"' in html
+    assert f'alt="{other.title} 0"' in html
+
+
+def test_home_page_loads_collection_covers_and_featured_products_without_a_query_each(
+        app, store, create_product, store_client, ctx, count_queries):
+    shelf = _shelf(ctx, store, "Pilihan")
+    _fill(ctx, store, create_product, shelf, 2)
+    with ctx(store.id) as session:
+        tenant = session.get(Tenant, store.id)
+        theme, data = look.start_draft("minimal")
+        data["templates"]["home"]["sections"]["featured"]["settings"]["collection"] = str(shelf)
+        look.save_draft(theme, data)
+        look.publish()
+        session.commit()
+
+    def add_covered_collections(n):
+        with ctx(store.id) as session:
+            tenant = session.get(Tenant, store.id)
+            for _ in range(n):
+                cover = store_image(store.id, _jpeg(), "collection", (160, 480))
+                collections.save_collection(tenant, None, title=f"Koleksi {new_id()}", image_media_id=cover.id)
+            session.commit()
+
+    add_covered_collections(1)
+    client = store_client(store)
+    few, _html = _count(client, count_queries, "/")
+    add_covered_collections(4)
+    _fill(ctx, store, create_product, shelf, 4, images=1, prefix="R")
+    with ctx(store.id) as session:
+        draft = catalog.create_product(session.get(Tenant, store.id), title="Draf", price=100_00, stock=1)
+        collections.add_products(session.scalar(select(Collection).where(Collection.id == shelf)), [draft.id])
+        session.commit()
+    many, html = _count(client, count_queries, "/")
+    assert many == few
+    assert html.count('class="collection-card"') == 6 and html.count("/collection/") >= 5
+    # The featured section shows the collection's active products in its order, as cards.
+    assert html.index(">P0<") < html.index(">P1<") < html.index(">R0<") and ">Draf<" not in html
+
+
+def test_menus_are_one_query_and_resolve_as_before(store, create_product, ctx, count_queries):
+    product = create_product(store, title="Kemeja", status="active")
+    hidden = create_product(store, title="Rahasia")  # a draft: shoppers can't open it
+    shelf = _shelf(ctx, store, "Promo")
+    with ctx(store.id):
+        page = content.save_page(None, title="Ukuran")
+        unpublished = content.save_page(None, title="Nanti", published=False)
+        content.save_menu("main", [
+            {"title": "Beranda", "link_type": "home"},
+            {"title": "Belanja", "link_type": "all_products", "children": [
+                {"title": "Promo", "link_type": "collection", "target_id": shelf},
+                {"title": "Kemeja", "link_type": "product", "target_id": product.id},
+                {"title": "Rahasia", "link_type": "product", "target_id": hidden.id},
+            ]},
+            {"title": "Ukuran", "link_type": "page", "target_id": page.id},
+            {"title": "Nanti", "link_type": "page", "target_id": unpublished.id, "children": [
+                {"title": "Di bawahnya", "link_type": "home"}]},
+            {"title": "IG", "link_type": "url", "url": "https://instagram.com/toko"},
+        ])
+        db.session.commit()
+        with count_queries() as queries:
+            menus = content.get_menus("main", "footer")
+    assert len(queries) == 1
+    main = menus["main"]
+    assert [(link.title, link.url) for link in main] == [
+        ("Beranda", "/"), ("Belanja", "/collections/all"), ("Ukuran", "/pages/ukuran"),
+        ("IG", "https://instagram.com/toko")]
+    assert [(link.title, link.url, link.link_type) for link in main[1].children] == [
+        ("Promo", "/collections/promo", "collection"), ("Kemeja", f"/products/{product.slug}", "product")]
+    assert [link.url for link in menus["footer"]]  # the store's default footer menu
+
+
+def test_a_menu_item_never_resolves_to_another_stores_target(create_store, create_product, ctx):
+    a, b = create_store(locale="en"), create_store(locale="en")
+    theirs = create_product(b, title="Their shirt", status="active")
+    with ctx(b.id):
+        their_page = content.save_page(None, title="Their page").id
+        db.session.commit()
+    with ctx(a.id) as session:
+        menu = session.scalar(select(Menu).where(Menu.handle == "main"))
+        # Written directly: save_menu() refuses ids of another store, but the reading side must not trust that.
+        for link_type, target in ((LinkType.PRODUCT, theirs.id), (LinkType.PAGE, their_page)):
+            session.add(MenuItem(id=new_id(), menu_id=menu.id, position=99, title="Stray", link_type=link_type,
+                                 target_id=target))
+        session.commit()
+        assert "Stray" not in [link.title for link in content.get_menu("main")]
+
+
+def test_product_page_and_cards_stay_in_their_store(create_store, create_product, store_client, ctx):
+    a, b = create_store(), create_store()
+    shelf = _shelf(ctx, a)
+    mine = _fill(ctx, a, create_product, shelf, 2, images=1, prefix="Mine")
+    other_shelf = _shelf(ctx, b)
+    _fill(ctx, b, create_product, other_shelf, 2, images=1, prefix="Theirs")
+    html = store_client(a).get(f"/products/{mine[0].slug}").get_data(as_text=True)
+    assert "Mine1" in html and "Theirs" not in html
+    theirs_slug = "theirs0"
+    assert store_client(a).get(f"/products/{theirs_slug}").status_code == 404
+
+
+def test_key_url_reuses_the_prefix_only_where_it_is_the_same(app, store):
+    with app.test_request_context("/", base_url=f"http://{store.slug}.localhost"):
+        g.site = "store"
+        g.tenant = db.session.get(Tenant, store.id)
+        g.store_host = f"{store.slug}.localhost"
+        for key in (f"{store.id}/product/1-480.webp", f"{store.id}/logo/2-160.jpg"):
+            assert key_url(key) == storage().url(key) == f"/media/{key}"
+        odd = f"{store.id}/product/a b#c.webp"  # not a key store_image() makes: quoted by the route as before
+        assert key_url(odd) == storage().url(odd) and "%20" in key_url(odd)
+        private = f"{store.id}/proofs/3.jpg"
+        assert key_url(private) == storage().url(private)
+        g.site = "platform"  # the same request can't switch sites, but the prefix is keyed by site anyway
+        assert key_url(f"{store.id}/logo/2-160.jpg") == storage().url(f"{store.id}/logo/2-160.jpg")
+
+
+def test_key_url_leaves_signed_links_to_the_backend(app, store, monkeypatch):
+    class Signing:
+        calls = 0
+
+        def url(self, key):
+            Signing.calls += 1
+            return f"https://bucket.example/{key}?X-Signature={Signing.calls}"
+
+    monkeypatch.setitem(app.extensions, "etalase_storage", Signing())
+    with app.test_request_context("/"):
+        first, second = key_url("1/product/1-480.webp"), key_url("1/product/1-480.webp")
+    assert first != second and first.endswith("=2") and second.endswith("=3")
+
+
+def test_key_url_keeps_a_public_bucket_address(app, monkeypatch):
+    class Public:
+        def url(self, key):
+            return f"https://cdn.example/media/{key}"
+
+    monkeypatch.setitem(app.extensions, "etalase_storage", Public())
+    with app.test_request_context("/"):
+        media = type("M", (), {"renditions": {"webp": {"480": "1/p/1-480.webp", "160": "1/p/1-160.webp"}}})()
+        assert media_url(media, 300) == "https://cdn.example/media/1/p/1-480.webp"
+        assert srcset(media) == "https://cdn.example/media/1/p/1-160.webp 160w, https://cdn.example/media/1/p/1-480.webp 480w"
+
+
+@pytest.mark.parametrize("locale", ["id", "en"])
+@pytest.mark.parametrize("amount, currency", [(150_000_00, "IDR"), (1250, "USD"), (0, "IDR"), (99, "JPY")])
+def test_money_formatting_is_the_same_from_the_cache(app, locale, amount, currency):
+    from flask_babel import force_locale
+
+    from saas.templating import _format_money, format_money
+
+    with app.test_request_context("/"), force_locale(locale):
+        from flask_babel import get_locale
+
+        assert format_money(amount, currency) == format_money(amount, currency) == _format_money(
+            amount, currency, get_locale())
+
+
+def test_theme_gettext_is_flask_babels(app, store):
+    from flask_babel import force_locale, gettext, ngettext
+
+    with app.test_request_context("/"), force_locale("id"):
+        fast = look._translators()
+        assert fast["_"]("Sold out") == gettext("Sold out") != "Sold out"
+        assert fast["gettext"]("From %(price)s", price="Rp 1") == gettext("From %(price)s", price="Rp 1")
+        assert fast["ngettext"]("%(num)d item", "%(num)d items", 3) == ngettext("%(num)d item", "%(num)d items", 3)
+
+
+def test_the_default_look_is_normalized_once_and_shared(app, store):
+    from saas.tenants.scoping import bound_tenant
+
+    with app.app_context(), bound_tenant(store.id):
+        theme, first = look.published()
+        _theme, second = look.published()
+        assert first is second
+        assert first == look.normalize(theme, theme.default_look())
+
+
+# Read-only pages end with COMMIT (so psycopg keeps its prepared statements); anything that wrote still rolls back
+
+
+@pytest.fixture
+def transactions_ended():
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    ended = []
+    commit, rollback = (lambda session: ended.append("commit")), (lambda session: ended.append("rollback"))
+    event.listen(Session, "after_commit", commit)
+    event.listen(Session, "after_soft_rollback", rollback)
+    yield ended
+    event.remove(Session, "after_commit", commit)
+    event.remove(Session, "after_soft_rollback", rollback)
+
+
+def test_a_page_that_only_read_commits(store, create_product, store_client, transactions_ended):
+    product = create_product(store, title="Kemeja", status="active")
+    client = store_client(store)
+    for path in (f"/products/{product.slug}", "/", "/collections/all", "/robots.txt"):
+        transactions_ended.clear()
+        assert client.get(path).status_code == 200
+        assert transactions_ended[:1] == ["commit"], path
+    transactions_ended.clear()
+    assert client.get("/products/no-such-thing").status_code == 404
+    assert transactions_ended[:1] == ["commit"]
+
+
+def test_a_page_that_wrote_is_still_rolled_back(app, store, store_client, ctx, transactions_ended):
+    """A draft preview makes the store's theme row on first use; a page request never keeps that."""
+    from saas.storefront.models import StoreTheme
+    from saas.tenants.models import Membership
+
+    with ctx(store.id) as session:
+        owner_id = session.scalar(select(Membership.user_id).where(Membership.tenant_id == store.id))
+        assert session.scalar(select(StoreTheme.id)) is None
+        with app.test_request_context():
+            token = look.preview_token(store.id, owner_id)
+    transactions_ended.clear()
+    assert store_client(store).get(f"/?preview={token}").status_code == 200
+    assert "commit" not in transactions_ended
+    with ctx(store.id) as session:
+        assert session.scalar(select(StoreTheme.id)) is None
+
+
+def test_orm_writes_mark_the_session(ctx, store, create_product):
+    from sqlalchemy import update
+
+    from saas.storefront.transactions import WROTE
+
+    product = create_product(store, title="Kemeja", status="active")
+    with ctx(store.id) as session:
+        session.scalar(select(Product.id))
+        assert not session.info.get(WROTE)
+        session.execute(update(Product).where(Product.id == product.id).values(vendor="Jaya"))
+        assert session.info.get(WROTE)
+        session.rollback()
+
+
+def test_a_page_that_queued_a_job_does_not_release_it(app, store, create_product, store_client, monkeypatch):
+    """Jobs go out only after a commit; a page request that queued one (none does today) must not send it."""
+    from saas import jobs
+    from saas.storefront import listing
+
+    product = create_product(store, title="Kemeja", status="active")
+    sent = []
+    monkeypatch.setattr("saas.jobs.queue.dispatch", lambda app, pending: sent.extend(pending))
+    real_related = listing.related
+
+    def related_and_a_job(found, limit=8):
+        jobs.enqueue(next(iter(jobs.TASKS)), tenant_id=store.id)
+        return real_related(found, limit)
+
+    monkeypatch.setattr(listing, "related", related_and_a_job)
+    assert store_client(store).get(f"/products/{product.slug}").status_code == 200
+    assert sent == []
