@@ -142,19 +142,20 @@ def _slugs(items, visible_only: bool) -> dict[tuple[LinkType, int], str]:
     return found
 
 
-def _url(item, slugs: dict) -> str | None:
-    link_type = LinkType(item.link_type)
+def _link(link_type: LinkType, url: str | None, slug: str | None) -> str | None:
+    """Where a menu item points, given its target's slug (None: the target is gone or hidden)."""
     if link_type == LinkType.HOME:
         return "/"
     if link_type == LinkType.ALL_PRODUCTS:
         return "/collections/all"
     if link_type == LinkType.URL:
-        return item.url or None
-    slug = slugs.get((link_type, item.target_id))
-    if slug is None:
-        return None
-    prefix = {LinkType.COLLECTION: "collections", LinkType.PRODUCT: "products", LinkType.PAGE: "pages"}[link_type]
-    return f"/{prefix}/{slug}"
+        return url or None
+    return None if slug is None else f"/{_SLUG_OF[link_type][1]}/{slug}"
+
+
+def _url(item, slugs: dict) -> str | None:
+    link_type = LinkType(item.link_type)
+    return _link(link_type, item.url, slugs.get((link_type, item.target_id)))
 
 
 def resolve_url(item, visible_only: bool = False) -> str | None:
@@ -214,15 +215,8 @@ _SLUG_OF = {LinkType.COLLECTION: ("collection_slug", "collections"), LinkType.PR
 def _row_url(row) -> str | None:
     """What _url() says for an item, from a _MENU_ROWS row (None: its target is gone or hidden)."""
     link_type = LinkType(row.link_type)
-    if link_type == LinkType.HOME:
-        return "/"
-    if link_type == LinkType.ALL_PRODUCTS:
-        return "/collections/all"
-    if link_type == LinkType.URL:
-        return row.url or None
-    column, prefix = _SLUG_OF[link_type]
-    slug = getattr(row, column)
-    return None if slug is None else f"/{prefix}/{slug}"
+    slug = getattr(row, _SLUG_OF[link_type][0]) if link_type in _SLUG_OF else None
+    return _link(link_type, row.url, slug)
 
 
 def broken_item_ids(items: list[MenuItem]) -> set[int]:

@@ -127,11 +127,7 @@ def change_cart():
         abort(403)
     cart = _cart()
     if cart is None:
-        if _wants_json():
-            return _no_store(jsonify(ok=False, error=_("Your cart has expired. Add the products again."),
-                                     **_cart_summary(orders.view_cart(None))))
-        flash(_("Your cart has expired. Add the products again."), "error")
-        return redirect(url_for("storefront.cart"), 303)
+        return _refused(_("Your cart has expired. Add the products again."), None)
     try:
         if request.form.get("remove"):
             orders.remove_line(cart, request.form.get("remove"))
@@ -141,13 +137,19 @@ def change_cart():
                     orders.change_quantity(cart, key.removeprefix("quantity-"), value)
     except orders.CartError as error:
         db.session.rollback()
-        if _wants_json():
-            return _no_store(jsonify(ok=False, error=str(error), **_cart_summary(orders.view_cart(_cart()))))
-        flash(str(error), "error")
-        return redirect(url_for("storefront.cart"), 303)
+        return _refused(str(error), _cart())
     db.session.commit()
     if _wants_json():
         return _no_store(jsonify(ok=True, **_cart_summary(orders.view_cart(cart))))
+    return redirect(url_for("storefront.cart"), 303)
+
+
+def _refused(message: str, cart):
+    """A cart change that couldn't be made: the mini-cart gets the message and the cart as it stands, a form
+    post goes back to /cart with the message."""
+    if _wants_json():
+        return _no_store(jsonify(ok=False, error=message, **_cart_summary(orders.view_cart(cart))))
+    flash(message, "error")
     return redirect(url_for("storefront.cart"), 303)
 
 
@@ -159,8 +161,7 @@ def cart_discount():
         abort(403)
     cart = _cart()
     if cart is None:
-        flash(_("Your cart has expired. Add the products again."), "error")
-        return redirect(url_for("storefront.cart"), 303)
+        return _refused(_("Your cart has expired. Add the products again."), None)
     action = "remove_code" if request.form.get("remove") else "apply_code"
     errors = _change_code(cart, action, request.form.get("code", ""))
     if errors:
