@@ -48,4 +48,5 @@ def from_environment() -> dict:
         "RATELIMIT_ENABLED": _bool(env("RATELIMIT_ENABLED"), True),
         "WORKER_ID": env("WORKER_ID"),
         "STOREFRONT_CACHE": _bool(env("STOREFRONT_CACHE"), True),
+        "STORE_FRAME_CACHE": _bool(env("STORE_FRAME_CACHE"), True),
     }

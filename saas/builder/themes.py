@@ -12,7 +12,7 @@ from saas.extensions import db
 from saas.routing import store_host
 from saas.storage.images import ImageRejected, read_upload, store_image
 from saas.storefront import look
-from saas.storefront.theme_globals import _media as media_by_id
+from saas.storefront.theme_globals import media_file as media_by_id
 from saas.storefront.themes import COMPOSED, FONTS, selectable
 
 PAGE_LABELS = {"header": _l("Header (every page)"), "home": _l("Home page"), "product": _l("Product pages"), "collection": _l("Collection pages"),

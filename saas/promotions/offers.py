@@ -192,50 +192,68 @@ def badge_text(discount: Discount, currency: str) -> str:
     return discount.title
 
 
+@dataclass(frozen=True)
+class BadgeIndex:
+    """The running automatic discounts as badges: (text, the products it names, whether it is scoped to them),
+    and when one next starts or ends (the index is out of date from then on)."""
+
+    entries: tuple[tuple[str, frozenset, bool], ...]
+    next_change: datetime | None
+
+    def current(self, now: datetime) -> bool:
+        return self.next_change is None or now < self.next_change
+
+
+def badge_index(currency: str) -> BadgeIndex:
+    """The bound store's badges, in a fixed number of queries however many products it has."""
+    from saas.catalog.models import CollectionProduct
+
+    now = utcnow()
+    running = automatic_discounts(now)
+    targets: dict[int, list[DiscountTarget]] = {}
+    if running:
+        for target in db.session.scalars(select(DiscountTarget).where(
+                DiscountTarget.discount_id.in_([d.id for d in running]), DiscountTarget.role == TargetRole.APPLIES)):
+            targets.setdefault(target.discount_id, []).append(target)
+    collection_ids = {t.collection_id for ts in targets.values() for t in ts if t.collection_id is not None}
+    members: dict[int, set[int]] = {}
+    if collection_ids:
+        for collection_id, product_id in db.session.execute(
+                select(CollectionProduct.collection_id, CollectionProduct.product_id)
+                .where(CollectionProduct.collection_id.in_(collection_ids))):
+            members.setdefault(collection_id, set()).add(product_id)
+    entries = []
+    for discount in running:
+        chosen = targets.get(discount.id, [])
+        products = frozenset(t.product_id for t in chosen if t.product_id is not None)
+        products |= {p for t in chosen if t.collection_id is not None for p in members.get(t.collection_id, ())}
+        entries.append((badge_text(discount, currency), products, discount.scope != DiscountScope.ORDER))
+    return BadgeIndex(tuple(entries), _next_change(now))
+
+
 class Badges:
-    """The automatic discounts a product gets, for its card and page: loaded once per page, on first use, with a
-    fixed number of queries however many products the page shows."""
+    """The automatic discounts a product gets, for its card and page: the index is loaded on first use (by
+    `load`, badge_index() unless given another), once per page."""
 
-    def __init__(self, currency: str):
+    def __init__(self, currency: str, load=None):
         self.currency = currency
-        self._loaded: list[tuple[str, frozenset, bool]] | None = None
-        self.next_change: datetime | None = None  # when a running or scheduled discount starts or ends
-
-    def _load(self) -> None:
-        from saas.catalog.models import CollectionProduct
-
-        now = utcnow()
-        running = automatic_discounts(now)
-        targets: dict[int, list[DiscountTarget]] = {}
-        if running:
-            for target in db.session.scalars(select(DiscountTarget).where(
-                    DiscountTarget.discount_id.in_([d.id for d in running]), DiscountTarget.role == TargetRole.APPLIES)):
-                targets.setdefault(target.discount_id, []).append(target)
-        collection_ids = {t.collection_id for ts in targets.values() for t in ts if t.collection_id is not None}
-        members: dict[int, set[int]] = {}
-        if collection_ids:
-            for collection_id, product_id in db.session.execute(
-                    select(CollectionProduct.collection_id, CollectionProduct.product_id)
-                    .where(CollectionProduct.collection_id.in_(collection_ids))):
-                members.setdefault(collection_id, set()).add(product_id)
-        self._loaded = []
-        for discount in running:
-            chosen = targets.get(discount.id, [])
-            products = frozenset(t.product_id for t in chosen if t.product_id is not None)
-            products |= {p for t in chosen if t.collection_id is not None for p in members.get(t.collection_id, ())}
-            scoped = discount.scope != DiscountScope.ORDER
-            self._loaded.append((badge_text(discount, self.currency), products, scoped))
-        self.next_change = _next_change(now)
+        self._load = load or (lambda: badge_index(currency))
+        self._index: BadgeIndex | None = None
 
     @property
     def used(self) -> bool:
-        return self._loaded is not None
+        return self._index is not None
+
+    @property
+    def next_change(self) -> datetime | None:
+        """When a running or scheduled discount starts or ends (None also before the index is loaded)."""
+        return self._index.next_change if self._index is not None else None
 
     def __call__(self, product, store_wide: bool = False) -> list[str]:
         """Badge texts for `product`; discounts on the whole order only with `store_wide` (the product page)."""
-        if self._loaded is None:
-            self._load()
-        return [text for text, products, scoped in self._loaded
+        if self._index is None:
+            self._index = self._load()
+        return [text for text, products, scoped in self._index.entries
                 if (product.id in products if scoped else store_wide)]
 
 

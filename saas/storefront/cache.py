@@ -142,6 +142,19 @@ def remember_version() -> None:
             g.page_cache_version = version
 
 
+def store_version(tenant_id: int):
+    """The store's current version, read once per request; None when the cache server can't be reached."""
+    known = g.get("store_version")
+    if known is not None and known[0] == tenant_id:
+        return known[1]
+    version = g.get("page_cache_version") if g.get("tenant") is not None and g.tenant.id == tenant_id else None
+    if version is None:
+        version = _safely(_version, cache.cache, tenant_id)
+    if version is not None:
+        g.store_version = (tenant_id, version)
+    return version
+
+
 def invalidate_store(tenant_id: int) -> None:
     cache.set(f"version:{tenant_id}", new_id(), timeout=0)
 

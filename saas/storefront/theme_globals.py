@@ -65,7 +65,7 @@ def _statements() -> dict:
     }
 
 
-def _media(media_id):
+def media_file(media_id):
     from saas.storage.models import MediaFile
 
     if parse_id(media_id) is None:
@@ -74,11 +74,13 @@ def _media(media_id):
 
 
 def install(env, theme) -> None:
+    from saas.storefront import frame
+
     env.filters["money"] = format_money
     env.globals.update(
         _=gettext, gettext=gettext, ngettext=ngettext, url_for=url_for, media_url=media_url, srcset=srcset,
         product_by_id=_product, collection_by_id=_collection, collection_products=_collection_products,
-        collections=_collections, media_by_id=_media,
+        collections=_collections, media_by_id=frame.picture,
         asset_url=lambda path: url_for("storefront.theme_asset", theme=theme.name, path=path,
                                        v=theme.asset_version(path)),
     )

@@ -12,11 +12,9 @@ from saas.catalog import services as catalog
 from saas.catalog.models import Collection, Product, ProductStatus
 from saas.content import services as content
 from saas.extensions import csrf, db
-from saas.promotions import offers
 from saas.routing import HostBlueprint
 from saas.storage.images import media_url
-from saas.storefront import listing, look, seo, themes, transactions
-from saas.tenants import settings as store_settings
+from saas.storefront import frame, listing, look, seo, themes, transactions
 
 bp = HostBlueprint("storefront", __name__)
 bp.teardown_request(transactions.end_read_only_transaction)
@@ -29,14 +27,14 @@ def _render(page_type: str, status: int = 200, **context):
     context.setdefault("canonical_url", request.base_url)
     token = request.args.get("preview")
     preview_look = look.look_for_preview(token, tenant.id) if token else None
-    menus = content.get_menus("main", "footer")
-    g.promotion_badges = offers.Badges(tenant.currency)
+    menus = frame.menus()
+    g.promotion_badges = frame.badges(tenant.currency)
     html = look.render_page(page_type, {
         "promotion_badges": g.promotion_badges,
-        "tenant": tenant, "store_logo": store_settings.logo(tenant), "main_menu": menus["main"],
+        "tenant": tenant, "store_logo": frame.picture(tenant.logo_media_id), "main_menu": menus["main"],
         "footer_menu": menus["footer"], "featured_products": listing.Lazy(lambda: catalog.visible_products(8)),
         **context,
-    }, look=preview_look, preview=preview_look is not None)
+    }, look=preview_look or frame.published_look(), preview=preview_look is not None)
     headers = {"Content-Type": "text/html; charset=utf-8"}
     if preview_look is not None:
         headers.update({"Cache-Control": "no-store", "X-Robots-Tag": "noindex"})
@@ -45,7 +43,7 @@ def _render(page_type: str, status: int = 200, **context):
 
 @bp.get("/")
 def home():
-    logo = store_settings.logo(g.tenant)
+    logo = frame.picture(g.tenant.logo_media_id)
     organization = seo.organization_jsonld(g.tenant, url_for("storefront.home", _external=True),
                                            _absolute(media_url(logo, 480)) if logo else None)
     return _render("home", og_type="website", subscribed=request.args.get("subscribed", ""),

@@ -3,11 +3,12 @@
 It fails closed: touching tenant data with no store bound raises TenantNotBound. Code that must see
 every store (the operator console, platform jobs) says so with `with unscoped():`.
 """
+import functools
 from contextlib import contextmanager
 from contextvars import ContextVar
 
 from sqlalchemy import event, inspect
-from sqlalchemy.orm import Session, with_loader_criteria
+from sqlalchemy.orm import Mapper, Session, with_loader_criteria
 from sqlalchemy.sql import visitors
 from sqlalchemy.sql.schema import Column, Table
 
@@ -62,17 +63,35 @@ def unscoped():
         _unscoped.reset(token)
 
 
-def _tenant_table_names() -> set[str]:
+@functools.cache
+def _tenant_table_names() -> frozenset[str]:
+    """Computed once, and again whenever mappers are configured (a model was added)."""
     names, pending = set(), list(TenantScoped.__subclasses__())
     while pending:
         cls = pending.pop()
         pending.extend(cls.__subclasses__())
         if getattr(cls, "__table__", None) is not None:
             names.add(cls.__table__.fullname)
-    return names
+    return frozenset(names)
 
 
-def _tenant_tables_in(statement) -> tuple[set[str], bool]:
+event.listen(Mapper, "after_configured", _tenant_table_names.cache_clear)
+
+# Where a statement object is reused (built once per process), its walk is remembered. The entry holds the
+# statement's own id: a statement derived from it copies its __dict__, entry and all, and must walk anew.
+_WALKED = "_etalase_tenant_tables"
+
+
+def _tenant_tables_of(statement) -> tuple[frozenset[str], bool]:
+    remembered = statement.__dict__.get(_WALKED)
+    if remembered is not None and remembered[0] == id(statement):
+        return remembered[1]
+    found = _tenant_tables_in(statement)
+    statement.__dict__[_WALKED] = (id(statement), found)
+    return found
+
+
+def _tenant_tables_in(statement) -> tuple[frozenset[str], bool]:
     """The tenant tables that a statement names, and whether any is named only through Core.
 
     The loader criteria filter ORM entities wherever they appear (subqueries, select_from, exists), but
@@ -95,7 +114,7 @@ def _tenant_tables_in(statement) -> tuple[set[str], bool]:
             referenced.add(name)
             if "parententity" in element._annotations:
                 through_orm.add(name)
-    return referenced, bool(referenced - through_orm)
+    return frozenset(referenced), bool(referenced - through_orm)
 
 
 def _written_tenant_ids(state) -> list:
@@ -115,7 +134,7 @@ def _filter_by_tenant(state) -> None:
         return
     if not (state.is_select or state.is_update or state.is_delete or state.is_insert):
         return
-    tables, through_core = _tenant_tables_in(state.statement)
+    tables, through_core = _tenant_tables_of(state.statement)
     if not tables:
         return
     tenant_id = _current_tenant.get()
