@@ -162,17 +162,7 @@ def _bound_tenant() -> int:
 def search_products(query: str, *, limit: int = 24, offset: int = 0,
                     only_active: bool = True) -> tuple[list[Product], int]:
     """The bound store's products that match `query`, best first, and how many match in all."""
-    tenant_id = _bound_tenant()
-    chunks = _query_chunks(query)
-    if not chunks:
-        return [], 0
-    limit = max(0, min(int(limit), MAX_LIMIT))
-    offset = max(0, int(offset))
-    connection = db.session.connection()
-    if connection.dialect.name == "postgresql":
-        ids, total = _search_postgresql(connection, tenant_id, _tsquery(chunks), limit, offset, only_active)
-    else:
-        ids, total = _search_sqlite(connection, tenant_id, _fts5_query(chunks), limit, offset, only_active)
+    ids, total = search_ids(query, limit=limit, offset=offset, only_active=only_active)
     if not ids:
         return [], total
     # Through the ORM: the tenant filter applies again, and drafts are checked against the row itself.
@@ -181,6 +171,32 @@ def search_products(query: str, *, limit: int = 24, offset: int = 0,
         statement = statement.where(Product.status == ProductStatus.ACTIVE)
     by_id = {product.id: product for product in db.session.scalars(statement)}
     return [by_id[i] for i in ids if i in by_id], total
+
+
+def search_cards(query: str, *, limit: int = 24) -> tuple[list, int]:
+    """search_products() for the storefront: the active matches as cards (saas.catalog.cards)."""
+    from saas.catalog import cards
+
+    ids, total = search_ids(query, limit=limit)
+    if not ids:
+        return [], total
+    found = {card.id: card for card in cards.cards(cards.select_cards().where(
+        Product.id.in_(ids), Product.status == ProductStatus.ACTIVE))}
+    return [found[i] for i in ids if i in found], total
+
+
+def search_ids(query: str, *, limit: int = 24, offset: int = 0, only_active: bool = True) -> tuple[list[int], int]:
+    """The ids of the bound store's products that match `query`, best first, and how many match in all."""
+    tenant_id = _bound_tenant()
+    chunks = _query_chunks(query)
+    if not chunks:
+        return [], 0
+    limit = max(0, min(int(limit), MAX_LIMIT))
+    offset = max(0, int(offset))
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        return _search_postgresql(connection, tenant_id, _tsquery(chunks), limit, offset, only_active)
+    return _search_sqlite(connection, tenant_id, _fts5_query(chunks), limit, offset, only_active)
 
 
 def _search_sqlite(connection, tenant_id, match, limit, offset, only_active):

@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import joinedload, load_only, selectinload
 
+from saas.catalog import cards
 from saas.catalog.models import (
     MAX_OPTIONS,
     MAX_VARIANTS,
@@ -627,8 +628,8 @@ def _visible_statements() -> dict:
     active = select(Product).where(Product.status == ProductStatus.ACTIVE)
     by_slug = active.where(Product.slug == bindparam("slug"))
     return {
-        "newest": active.options(*card_loading()).order_by(Product.created_at.desc(), Product.id.desc())
-        .limit(bindparam("limit")),
+        "newest": cards.select_cards().where(Product.status == ProductStatus.ACTIVE)
+        .order_by(Product.created_at.desc(), Product.id.desc()).limit(bindparam("limit")),
         "by_slug": by_slug,
         # The product page shows every image and variant: the images come with the product (a few rows), the
         # variants in one more query (joining both would multiply their rows).
@@ -636,9 +637,9 @@ def _visible_statements() -> dict:
     }
 
 
-def visible_products(limit: int = 24) -> list[Product]:
-    """The newest active products, loaded as cards."""
-    return list(db.session.scalars(_visible_statements()["newest"], {"limit": limit}).unique())
+def visible_products(limit: int = 24) -> list[cards.Card]:
+    """The newest active products, as cards."""
+    return cards.cards(_visible_statements()["newest"], {"limit": limit})
 
 
 def visible_product(slug: str) -> Product | None:

@@ -27,13 +27,15 @@ class Page:
         return self.number < self.pages
 
 
-def paginate(statement, page_arg, per_page: int) -> Page:
-    """Page `page_arg` (any text; bad values mean page 1) of `statement`."""
+def paginate(statement, page_arg, per_page: int, load=None) -> Page:
+    """Page `page_arg` (any text; bad values mean page 1) of `statement`: its entities, or what load() makes of
+    its rows."""
     try:
         number = max(1, int(page_arg or 1))
     except (TypeError, ValueError):
         number = 1
     total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
     number = min(number, max(1, math.ceil(total / per_page)))
-    items = db.session.scalars(statement.limit(per_page).offset((number - 1) * per_page)).all()
+    statement = statement.limit(per_page).offset((number - 1) * per_page)
+    items = load(db.session.execute(statement).all()) if load else db.session.scalars(statement).all()
     return Page(list(items), number, per_page, total)

@@ -1,6 +1,7 @@
 """Image uploads: checked by content (not by name), size-limited, and re-encoded into fixed widths."""
 import io
 import re
+from typing import NamedTuple
 
 from flask import current_app, g, has_app_context
 from flask_babel import lazy_gettext as _l
@@ -68,6 +69,21 @@ def store_image(tenant_id: int, data: bytes, purpose: str, widths: tuple[int, ..
     db.session.add(media)
     db.session.flush()
     return media
+
+
+class Picture(NamedTuple):
+    """A media file as pages read it (media_url, srcset, its size and alt text), as a plain value that can be
+    kept between requests, where an ORM object can't."""
+
+    id: int
+    width: int
+    height: int
+    renditions: dict
+    alt: str = ""
+
+    @classmethod
+    def of(cls, media: MediaFile) -> "Picture":
+        return cls(media.id, media.width, media.height, dict(media.renditions or {}), media.alt)
 
 
 def media_url(media: MediaFile | None, width: int, ext: str = "webp") -> str | None:

@@ -6,14 +6,13 @@ entry is never found again once its store has changed. Entries are plain values,
 read-only by the requests of one process. Only what the page itself is about (its product, collection, page or
 search results, and what its sections pick) is read for each page.
 """
-from typing import NamedTuple
-
 from flask import current_app
 from flask_babel import get_locale
 
 from saas.content import services as content
 from saas.orm import utcnow
 from saas.promotions import offers
+from saas.storage.images import Picture
 from saas.storefront import look
 from saas.storefront.cache import store_version
 from saas.tenants.scoping import current_tenant_id
@@ -21,16 +20,6 @@ from saas.tenants.scoping import current_tenant_id
 MAX_ENTRIES = 20_000  # a few per store: about 5,000 stores' worth in each worker before it starts afresh
 _entries: dict = {}
 _MISSING = object()
-
-
-class Picture(NamedTuple):
-    """A media file as templates read it (media_url, srcset, width and height)."""
-
-    id: int
-    width: int
-    height: int
-    renditions: dict
-    alt: str
 
 
 def remembered(name, build, still_good=None):
@@ -70,7 +59,6 @@ def picture(media_id) -> Picture | None:
 
     def build():
         media = media_file(media_id)
-        return None if media is None else Picture(media.id, media.width, media.height, dict(media.renditions or {}),
-                                                   media.alt)
+        return None if media is None else Picture.of(media)
 
     return remembered(("picture", str(media_id)), build) if media_id else None

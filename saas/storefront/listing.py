@@ -8,7 +8,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, func, or_, select
 
 from saas.catalog.models import CollectionProduct, Product, ProductStatus, StockState, Variant
-from saas.catalog.services import can_sell, card_loading
+from saas.catalog import cards
+from saas.catalog.services import can_sell
 from saas.extensions import db
 from saas.money import MoneyError, money_input, parse_money
 from saas.platform.pagination import paginate
@@ -157,8 +158,8 @@ def collection_page(collection, filters: CollectionFilters, page_arg):
         "newest": [Product.created_at.desc()],
         "title": [func.lower(Product.title)],
     }[filters.sort]
-    statement = statement.order_by(*order, Product.id.desc()).options(*card_loading(joined=False))
-    return paginate(statement, page_arg, PER_PAGE)
+    statement = statement.order_by(*order, Product.id.desc()).with_only_columns(*cards.COLUMNS)
+    return paginate(statement, page_arg, PER_PAGE, load=cards.from_rows)
 
 
 def option_values(collection) -> list[dict]:
@@ -224,20 +225,17 @@ def _related_statements() -> tuple:
     """Built once per process (the tenant filter is added when they run): neighbours, then the newest."""
     in_same = select(CollectionProduct.collection_id).where(CollectionProduct.product_id == bindparam("product_id"))
     neighbours = select(CollectionProduct.product_id).where(CollectionProduct.collection_id.in_(in_same))
-    others = (select(Product).where(Product.id != bindparam("product_id"), Product.status == ProductStatus.ACTIVE)
-              .limit(bindparam("limit")).options(*card_loading()))
+    others = (cards.select_cards().where(Product.id != bindparam("product_id"), Product.status == ProductStatus.ACTIVE)
+              .limit(bindparam("limit")))
     return (others.where(Product.id.in_(neighbours)).order_by(Product.id.desc()),
             others.order_by(Product.created_at.desc()))
 
 
-def related(product: Product, limit: int = 8) -> list[Product]:
-    """Other active products from the product's collections, else the newest ones (loaded as cards)."""
+def related(product: Product, limit: int = 8) -> list[cards.Card]:
+    """Other active products from the product's collections, else the newest ones, as cards."""
     same_collections, newest = _related_statements()
     params = {"product_id": product.id, "limit": limit}
-    found = list(db.session.scalars(same_collections, params).unique())
-    if not found:
-        found = list(db.session.scalars(newest, params).unique())
-    return found
+    return cards.cards(same_collections, params) or cards.cards(newest, params)
 
 
 def search(query: str) -> tuple[list, int, str | None]:
@@ -246,5 +244,5 @@ def search(query: str) -> tuple[list, int, str | None]:
 
     if not query:
         return [], 0, None
-    results, total = fulltext.search_products(query, limit=PER_PAGE)
+    results, total = fulltext.search_cards(query, limit=PER_PAGE)
     return results, total, (fulltext.suggest(query) if not results else None)

@@ -6,6 +6,7 @@ from flask_babel import gettext, ngettext
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
+from saas.catalog import cards
 from saas.extensions import db
 from saas.storage.images import media_url, srcset
 from saas.templating import format_money
@@ -35,9 +36,8 @@ def _collection_products(collection, limit=12):
     if collection is None:
         return []
     limit = max(1, min(int(limit or 12), 48))
-    # As collections.products_in(), loaded as cards (their images in the same query).
-    found = db.session.scalars(_statements()["collection_products"], {"collection_id": collection.id, "limit": limit})
-    return [p for p in found.unique() if p.status == ProductStatus.ACTIVE]
+    # As collections.products_in(), active ones only, as cards.
+    return cards.cards(_statements()["collection_products"], {"collection_id": collection.id, "limit": limit})
 
 
 def _collections(ids=None):
@@ -51,15 +51,13 @@ def _collections(ids=None):
 @functools.cache
 def _statements() -> dict:
     """Built once per process (the tenant filter is added when they run)."""
-    from saas.catalog.models import Collection, CollectionProduct, Product
-    from saas.catalog.services import card_loading
+    from saas.catalog.models import Collection, CollectionProduct, Product, ProductStatus
 
     return {
         "collection_products": (
-            select(Product).join(CollectionProduct, CollectionProduct.product_id == Product.id)
-            .where(CollectionProduct.collection_id == bindparam("collection_id"))
+            cards.select_cards().join(CollectionProduct, CollectionProduct.product_id == Product.id)
+            .where(CollectionProduct.collection_id == bindparam("collection_id"), Product.status == ProductStatus.ACTIVE)
             .order_by(CollectionProduct.position, Product.created_at.desc()).limit(bindparam("limit"))
-            .options(*card_loading())
         ),
         "collections": select(Collection).options(joinedload(Collection.image)).order_by(Collection.title),
     }

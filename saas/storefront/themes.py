@@ -5,9 +5,11 @@ its parent, then `base`), so a child theme overrides only what it changes. A sto
 name, its settings' values and its page compositions, edited as a draft and published as versions.
 """
 import copy
+import functools
 import hashlib
 import json
 import re
+import types
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -65,6 +67,34 @@ class SectionSchema:
         return next((b for b in self.blocks if b["type"] == block_type), None)
 
 
+# Objects whose attributes the sandbox judges by more than a leading underscore (jinja2.sandbox's
+# is_internal_attribute and wrap_str_format).
+_SPECIAL_TYPES = (types.FunctionType, types.MethodType, type, types.CodeType, types.TracebackType, types.FrameType,
+                  types.GeneratorType, types.CoroutineType, types.AsyncGeneratorType, str)
+_METHOD_TYPES = (types.MethodType, types.BuiltinMethodType)
+
+
+@functools.cache
+def _plain(cls: type) -> bool:
+    return not issubclass(cls, _SPECIAL_TYPES)
+
+
+class ThemeEnvironment(SandboxedEnvironment):
+    """The sandbox, with its most frequent check made cheap: for an attribute of an ordinary object (not a
+    function, method, class, frame, generator or str) that holds no method, the sandbox's rule reduces to "no
+    leading underscore", so that is all this checks there. Everything else takes the sandbox's own path."""
+
+    def getattr(self, obj, attribute):
+        if attribute[:1] != "_" and _plain(type(obj)):
+            try:
+                value = getattr(obj, attribute)
+            except AttributeError:
+                return super().getattr(obj, attribute)
+            if not isinstance(value, _METHOD_TYPES):
+                return value
+        return super().getattr(obj, attribute)
+
+
 @dataclass
 class Theme:
     name: str
@@ -77,7 +107,7 @@ class Theme:
 
     @cached_property
     def environment(self) -> SandboxedEnvironment:
-        env = SandboxedEnvironment(
+        env = ThemeEnvironment(
             loader=FileSystemLoader([str(p) for p in self.chain]), autoescape=True, undefined=StrictUndefined,
             extensions=["jinja2.ext.do"], trim_blocks=True, lstrip_blocks=True, auto_reload=False,
         )

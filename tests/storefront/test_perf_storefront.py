@@ -344,3 +344,21 @@ def test_a_page_that_queued_a_job_does_not_release_it(app, store, create_product
     monkeypatch.setattr(listing, "related", related_and_a_job)
     assert store_client(store).get(f"/products/{product.slug}").status_code == 200
     assert sent == []
+
+
+def test_cards_show_active_products_only_wherever_they_appear(store, create_product, store_client, ctx):
+    shelf = _shelf(ctx, store, "Pilihan")
+    _fill(ctx, store, create_product, shelf, 1, images=1, prefix="Tampil")
+    hidden = create_product(store, title="Tampil Draf", status="draft")
+    with ctx(store.id) as session:
+        collections.add_products(session.scalar(select(Collection).where(Collection.id == shelf)), [hidden.id])
+        theme, data = look.start_draft("minimal")
+        data["templates"]["home"]["sections"]["featured"]["settings"]["collection"] = str(shelf)
+        look.save_draft(theme, data)
+        look.publish()
+        session.commit()
+    client = store_client(store)
+    for path in ("/", "/collections/pilihan", "/collections/all", "/search?q=tampil"):
+        html = client.get(path).get_data(as_text=True)
+        assert "Tampil0" in html, path
+        assert "Tampil Draf" not in html, path

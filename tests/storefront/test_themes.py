@@ -300,3 +300,60 @@ def test_a_look_saved_before_header_groups_moves_its_announcement_above_the_head
     assert upgraded["templates"]["header"]["sections"]["promo"]["settings"]["text"] == "Promo"
     assert upgraded["templates"]["home"]["order"] == ["hero"]
     assert old["templates"]["home"]["order"] == ["promo", "hero"]  # the stored look itself is left as it was
+
+
+class _Plain:
+    title = "Kemeja"
+    _secret = "hidden"
+
+    def shout(self):
+        return "KEMEJA"
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("{{ thing.title }}", "Kemeja"),
+    ("{{ thing.shout() }}", "KEMEJA"),  # a method takes the sandbox's own path, and is still callable
+    ("{{ items.nope | default('none') }}", "none"),
+    ("{{ mapping.key }}", "value"),  # attribute syntax still falls back to the item
+    ("{{ card.title }} {{ card.images | length }}", "Kain 0"),
+])
+def test_the_theme_sandbox_reads_ordinary_attributes(source, expected):
+    from saas.catalog.cards import Card
+    from saas.storefront.themes import ThemeEnvironment
+
+    card = Card(1, "kain", "Kain", "", 100, 100, False, "in_stock")
+    template = ThemeEnvironment().from_string(source)
+    assert template.render(thing=_Plain(), items=[], mapping={"key": "value"}, card=card) == expected
+
+
+@pytest.mark.parametrize("source", [
+    "{{ thing._secret }}",
+    "{{ thing.__class__ }}",
+    "{{ thing.shout.__func__ }}",
+    "{{ card.__class__.__mro__ }}",
+    "{{ 'a'.__class__ }}",
+    "{{ cycler.__init__.__globals__ }}",
+])
+def test_the_theme_sandbox_still_refuses_internals(source):
+    from jinja2 import StrictUndefined
+    from jinja2.exceptions import SecurityError, UndefinedError
+
+    from saas.catalog.cards import Card
+    from saas.storefront.themes import ThemeEnvironment
+
+    card = Card(1, "kain", "Kain", "", 100, 100, False, "in_stock")
+    template = ThemeEnvironment(undefined=StrictUndefined).from_string(source)
+    with pytest.raises((SecurityError, UndefinedError)):
+        template.render(thing=_Plain(), card=card)
+
+
+@pytest.mark.parametrize("source", ["{{ '{0.__class__}'.format(thing) }}", "{{ ('{0._secret}').format(thing) }}",
+                                    "{{ '{0.title}'.format(thing) }}"])
+def test_str_format_stays_sandboxed(source):
+    from jinja2.sandbox import SandboxedEnvironment
+
+    from saas.storefront.themes import ThemeEnvironment
+
+    ours = ThemeEnvironment().from_string(source).render(thing=_Plain())
+    assert ours == SandboxedEnvironment().from_string(source).render(thing=_Plain())
+    assert "class" not in ours and "hidden" not in ours
