@@ -175,3 +175,35 @@ def test_a_downgrade_puts_each_stores_first_flat_rate_back(empty_app):
                 "SELECT tenant_id, flat_shipping_rate, free_shipping_over FROM checkout_settings"))}
     assert back == {ids["edited"]: (18_000_00, 300_000_00), ids["reordered"]: (12_000_00, 250_000_00),
                     ids["emptied"]: (0, None)}
+
+
+def test_0010_counts_what_each_product_has_sold_on_orders_that_werent_cancelled(empty_app):
+    from saas.catalog.models import Product
+    from saas.ids import new_id
+    from saas.orders.models import Order, OrderLine, OrderStatus
+    from saas.tenants.models import Tenant
+    from saas.tenants.scoping import bound_tenant
+
+    now = datetime.now(UTC)
+    with empty_app.app_context():
+        flask_migrate.upgrade()
+        tenant_id, products = new_id(), {name: new_id() for name in ("kain", "syal", "tas")}
+        db.session.add(Tenant(id=tenant_id, slug="toko", name="Toko", contact_email="toko@example.test"))
+        db.session.commit()
+        with bound_tenant(tenant_id):
+            for name, product_id in products.items():
+                db.session.add(Product(id=product_id, title=name, slug=name))
+            for number, status, lines in ((1001, OrderStatus.OPEN, {"kain": 2, "syal": 1}),
+                                          (1002, OrderStatus.CANCELLED, {"kain": 5}),
+                                          (1003, OrderStatus.ARCHIVED, {"kain": 1})):
+                order = Order(id=new_id(), number=number, token=f"t{number}", idempotency_key=f"k{number}",
+                              email="a@example.test", payment_method="cod", placed_at=now, status=status)
+                order.lines = [OrderLine(id=new_id(), product_id=products[name], title=name, unit_price=1, quantity=n,
+                                         total=n) for name, n in lines.items()]
+                db.session.add(order)
+            db.session.commit()
+        flask_migrate.downgrade(revision="0009_shipping_promotions")
+        flask_migrate.upgrade()
+        with db.engine.connect() as conn:
+            sold = dict(conn.execute(text("SELECT title, units_sold FROM products")).all())
+    assert sold == {"kain": 3, "syal": 1, "tas": 0}

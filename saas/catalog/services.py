@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import nh3
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, delete, func, or_, select, update
+from sqlalchemy import bindparam, case, delete, func, or_, select, update
 from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from saas.catalog import cards
@@ -203,6 +203,16 @@ def clean_sku(sku: str | None) -> str | None:
 def can_sell(variant: Variant) -> bool:
     """Whether a shopper may buy this variant now: stock isn't tracked, some is left, or backorders are allowed."""
     return not variant.track_stock or variant.stock > 0 or variant.allow_backorder
+
+
+def record_sales(units: dict[int, int]) -> None:
+    """Count units sold (negative: an order was cancelled) on their products, which never go below zero.
+    Products are updated in id order, so concurrent checkouts take their row locks in the same order."""
+    for product_id in sorted(p for p, n in units.items() if p and n):
+        change = units[product_id]
+        db.session.execute(update(Product).where(Product.id == product_id).values(
+            units_sold=case((Product.units_sold + change > 0, Product.units_sold + change), else_=0)),
+            execution_options={"synchronize_session": False})
 
 
 def stock_state(variants, threshold: int) -> StockState:

@@ -20,6 +20,7 @@ from saas.catalog.models import AdjustmentReason, InventoryAdjustment, Variant
 from saas.extensions import db
 from saas.ids import new_id, parse_id
 from saas.orders import notifications
+from saas.orders.services import units_by_product
 from saas.payments import providers
 from saas.shipping import carriers
 from saas.orders.models import (
@@ -376,6 +377,7 @@ def cancel(order: Order, actor, restock: bool = True, reason: str = "") -> Order
         for payment in order.payments:
             if payment.status == PaymentRecordStatus.PENDING:
                 payment.status = PaymentRecordStatus.CANCELLED
+    catalog.record_sales({product_id: -units for product_id, units in units_by_product(order.lines).items()})
     restocked = {}
     if restock:
         for line in order.lines:

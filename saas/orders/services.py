@@ -410,6 +410,7 @@ def place_order(cart: Cart, details: CheckoutDetails, idempotency_key: str, curr
     # Stock first, the order number last: the counter's row lock then waits only for the rest of this
     # transaction, not for the stock updates (which lock their own rows, in variant order, to avoid deadlocks).
     taken = [_take_stock(item, position) for position, item in enumerate(sorted(view.items, key=lambda i: i.variant.id))]
+    catalog.record_sales(units_by_product(line for line, _adjustment in taken))
     number = _next_number()
     now = utcnow()
     order = Order(
@@ -442,6 +443,14 @@ def place_order(cart: Cart, details: CheckoutDetails, idempotency_key: str, curr
     db.session.delete(cart)
     db.session.flush()
     return order
+
+
+def units_by_product(lines) -> dict[int, int]:
+    units: dict[int, int] = {}
+    for line in lines:
+        if line.product_id:
+            units[line.product_id] = units.get(line.product_id, 0) + line.quantity
+    return units
 
 
 def _refuse_unpriceable(priced: PricedCheckout, details: CheckoutDetails, currency: str) -> None:

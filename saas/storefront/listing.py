@@ -18,6 +18,7 @@ from saas.ids import parse_id
 PER_PAGE = 24
 SORTS = {
     "featured": _l("Featured"),
+    "best-selling": _l("Best selling"),
     "price-asc": _l("Price, low to high"),
     "price-desc": _l("Price, high to low"),
     "newest": _l("Newest"),
@@ -153,6 +154,7 @@ def collection_page(collection, filters: CollectionFilters, page_arg):
     order = {
         "featured": [CollectionProduct.position, Product.created_at.desc()] if collection.id is not None
         else [Product.created_at.desc()],
+        "best-selling": [Product.units_sold.desc()],
         "price-asc": [Product.price_min.asc()],
         "price-desc": [Product.price_min.desc()],
         "newest": [Product.created_at.desc()],

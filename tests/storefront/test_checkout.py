@@ -302,3 +302,35 @@ def test_an_unexpected_error_on_a_store_shows_the_stores_own_page(store, shopper
     page = response.get_data(as_text=True)
     assert response.status_code == 500 and "Toko Kain" in page and "app.js" not in page
     assert "the database went away" not in page
+
+
+def test_best_selling_sorts_by_units_on_orders_that_werent_cancelled(store, shopper, create_product, ctx):
+    from saas.catalog.models import Product
+    from saas.orders import management
+
+    kain = create_product(store, title="Kain Songket", status="active", price=250_000_00, stock=20)
+    syal = create_product(store, title="Syal Batik", status="active", price=75_000_00, stock=20)
+    create_product(store, title="Tas Anyaman", status="active", price=90_000_00, stock=20)
+
+    def titles():
+        html = shopper.get("/collections/all?sort=best-selling").get_data(as_text=True)
+        return re.findall(r'class="product-card__title">([^<]+)<', html)
+
+    def buy(product, quantity):
+        assert add(shopper, product.variants[0].id, quantity).status_code == 303
+        assert shopper.post("/checkout", data=checkout_form(shopper)).status_code == 303
+
+    assert "Terlaris" in shopper.get("/collections/all").get_data(as_text=True)  # offered in the sort menu
+    buy(syal, 3)
+    buy(kain, 1)
+    buy(kain, 1)
+    assert titles() == ["Syal Batik", "Kain Songket", "Tas Anyaman"]
+    with ctx(store.id) as session:
+        order = session.scalar(select(Order).where(Order.number == 1001))
+        management.cancel(management.get_order(order.id, lock=True), "pemilik@tokokain.example")
+        session.commit()
+    assert titles() == ["Kain Songket", "Tas Anyaman", "Syal Batik"]  # the tie of 0 goes to the newest
+    with ctx(store.id) as session:
+        assert dict(session.execute(select(Product.title, Product.units_sold)).all()) == {
+            "Kain Songket": 2, "Syal Batik": 0, "Tas Anyaman": 0}
+    assert "Tas Anyaman" in shopper.get("/collections/all?sort=best-selling&page=9").get_data(as_text=True)
