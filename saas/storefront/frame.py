@@ -1,5 +1,6 @@
-"""What every page of a store shows whatever its URL: its look, its menus, its promotion badges and the pictures
-its theme settings name. Each worker builds these once per store version instead of on every page.
+"""What every page of a store shows whatever its URL: its look, its menus, its promotion badges, the pictures its
+theme settings name, and the chrome the layout renders from them (header group, header, footer, mini cart).
+Each worker builds these once per store version instead of on every page.
 
 Any committed change to a row that a page may show gives the store a new version (storefront/cache.py), so an
 entry is never found again once its store has changed. Entries are plain values, never ORM objects, shared

@@ -210,8 +210,17 @@ def add_section(theme: Theme, data: dict, page: str, section_type: str) -> str:
 # Rendering
 
 
-def render_page(page: str, context: dict, look: tuple[Theme, dict] | None = None, preview: bool = False) -> str:
-    """A storefront page: its sections (for composed pages) or its template, inside the theme's layout."""
+# What the layout puts around every page's content, the same on every page of a store (snippets/header.html
+# reads search_query only on the search page, which builds its own).
+CHROME_SNIPPETS = {"site_header": "header", "site_footer": "footer", "mini_cart": "mini-cart"}
+
+
+def render_page(page: str, context: dict, look: tuple[Theme, dict] | None = None, preview: bool = False,
+                remember=None) -> str:
+    """A storefront page: its sections (for composed pages) or its template, inside the theme's layout.
+
+    remember(key, build), when given, keeps the store-wide chrome (header group, header, footer, mini cart)
+    that build() renders; pages whose chrome depends on the page (search) and previews build their own."""
     theme, data = look or published()
     env = theme.environment
     settings = data["settings"]
@@ -220,8 +229,16 @@ def render_page(page: str, context: dict, look: tuple[Theme, dict] | None = None
         content = _render_sections(env, data["templates"][page], shared)
     else:
         content = Markup(env.get_template(f"templates/{page}.html").render(shared))
-    groups = {f"{group}_group": _render_sections(env, data["templates"][group], shared) for group in GROUPS}
-    return env.get_template("layout.html").render({**shared, **groups, "content_for_layout": content,
+
+    def chrome() -> dict:
+        parts = {f"{group}_group": _render_sections(env, data["templates"][group], shared) for group in GROUPS}
+        parts.update({name: Markup(env.get_template(f"snippets/{snippet}.html").render(shared))
+                      for name, snippet in CHROME_SNIPPETS.items()})
+        return parts
+
+    store_wide = remember is not None and not preview and not context.get("search_query")
+    parts = remember(("chrome", theme.name), chrome) if store_wide else chrome()
+    return env.get_template("layout.html").render({**shared, **parts, "content_for_layout": content,
                                                    "theme_css": css_variables(theme, settings)})
 
 

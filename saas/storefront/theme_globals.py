@@ -1,7 +1,7 @@
 """What theme templates may use. Themes run sandboxed: only these names, no app internals."""
 import functools
 
-from flask import url_for
+from flask import current_app, g, url_for
 from flask_babel import gettext, ngettext
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
@@ -71,14 +71,50 @@ def media_file(media_id):
     return db.session.scalar(select(MediaFile).where(MediaFile.id == parse_id(media_id)))
 
 
+_SLUG_MARK = "etalase-slug-mark"
+
+
+def theme_url_for(endpoint, **values):
+    """url_for() as pages use it, remembered for this request: a page builds the same few URLs many times, and
+    one per card of the same shape (a product by its slug), which is the remembered URL with the slug put in."""
+    urls = g.get("_theme_urls")
+    if urls is None:
+        urls = g._theme_urls = {}
+    if not values:
+        url = urls.get(endpoint)
+        if url is None:
+            url = urls[endpoint] = url_for(endpoint)
+        return url
+    slug = values.get("slug")
+    if len(values) == 1 and isinstance(slug, str) and slug:
+        shape = urls.get((endpoint, _SLUG_MARK))
+        if shape is None:
+            parts = url_for(endpoint, slug=_SLUG_MARK).split(_SLUG_MARK)
+            # only where the slug is a path segment; a slug in the query string is quoted otherwise
+            shape = urls[(endpoint, _SLUG_MARK)] = (parts, current_app.url_map.converters["default"](
+                current_app.url_map)) if len(parts) == 2 and "?" not in parts[0] else False
+        if shape:
+            (before, after), converter = shape
+            return before + converter.to_url(slug) + after
+    try:
+        key = (endpoint, *sorted(values.items()))
+        url = urls.get(key)
+    except TypeError:  # a value that can't be a key: build it every time
+        return url_for(endpoint, **values)
+    if url is None:
+        url = urls[key] = url_for(endpoint, **values)
+    return url
+
+
 def install(env, theme) -> None:
     from saas.storefront import frame
 
+    def asset_url(path):
+        return theme_url_for("storefront.theme_asset", theme=theme.name, path=path, v=theme.asset_version(path))
+
     env.filters["money"] = format_money
     env.globals.update(
-        _=gettext, gettext=gettext, ngettext=ngettext, url_for=url_for, media_url=media_url, srcset=srcset,
+        _=gettext, gettext=gettext, ngettext=ngettext, url_for=theme_url_for, media_url=media_url, srcset=srcset,
         product_by_id=_product, collection_by_id=_collection, collection_products=_collection_products,
-        collections=_collections, media_by_id=frame.picture,
-        asset_url=lambda path: url_for("storefront.theme_asset", theme=theme.name, path=path,
-                                       v=theme.asset_version(path)),
+        collections=_collections, media_by_id=frame.picture, asset_url=asset_url,
     )

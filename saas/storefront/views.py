@@ -34,7 +34,7 @@ def _render(page_type: str, status: int = 200, **context):
         "tenant": tenant, "store_logo": frame.picture(tenant.logo_media_id), "main_menu": menus["main"],
         "footer_menu": menus["footer"], "featured_products": listing.Lazy(lambda: catalog.visible_products(8)),
         **context,
-    }, look=preview_look or frame.published_look(), preview=preview_look is not None)
+    }, look=preview_look or frame.published_look(), preview=preview_look is not None, remember=frame.remembered)
     headers = {"Content-Type": "text/html; charset=utf-8"}
     if preview_look is not None:
         headers.update({"Cache-Control": "no-store", "X-Robots-Tag": "noindex"})

@@ -7,7 +7,7 @@ import functools
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from sqlalchemy import event, inspect
+from sqlalchemy import BigInteger, bindparam, event, inspect
 from sqlalchemy.orm import Mapper, Session, with_loader_criteria
 from sqlalchemy.sql import visitors
 from sqlalchemy.sql.schema import Column, Table
@@ -77,17 +77,27 @@ def _tenant_table_names() -> frozenset[str]:
 
 event.listen(Mapper, "after_configured", _tenant_table_names.cache_clear)
 
-# Where a statement object is reused (built once per process), its walk is remembered. The entry holds the
-# statement's own id: a statement derived from it copies its __dict__, entry and all, and must walk anew.
-_WALKED = "_etalase_tenant_tables"
+# The filter every SELECT, UPDATE and DELETE on tenant data gets. Its store is a parameter read from the bound
+# store when the statement runs (so one criteria object serves every store and request), and it applies to the
+# lazy loads and refreshes of what the statement loads too; with no store bound there, it matches nothing.
+_BOUND_TENANT = bindparam("etalase_bound_tenant", type_=BigInteger(), callable_=lambda: _current_tenant.get())
+_TENANT_CRITERIA = with_loader_criteria(TenantScoped, lambda cls: cls.tenant_id == _BOUND_TENANT,
+                                        include_aliases=True, track_closure_variables=False)
+
+# Where a statement object is reused (built once per process), its walk and its filtered form are remembered.
+# The entry holds the statement's own id: a statement derived from it copies its __dict__, entry and all, and
+# must be looked at anew.
+_SEEN = "_etalase_tenant_scope"
 
 
-def _tenant_tables_of(statement) -> tuple[frozenset[str], bool]:
-    remembered = statement.__dict__.get(_WALKED)
+def _scope_of(statement):
+    """(the tenant tables it names, whether one is named only through Core, the statement with the filter)."""
+    remembered = statement.__dict__.get(_SEEN)
     if remembered is not None and remembered[0] == id(statement):
         return remembered[1]
-    found = _tenant_tables_in(statement)
-    statement.__dict__[_WALKED] = (id(statement), found)
+    tables, through_core = _tenant_tables_in(statement)
+    found = (tables, through_core, statement.options(_TENANT_CRITERIA) if tables and not through_core else None)
+    statement.__dict__[_SEEN] = (id(statement), found)
     return found
 
 
@@ -134,7 +144,7 @@ def _filter_by_tenant(state) -> None:
         return
     if not (state.is_select or state.is_update or state.is_delete or state.is_insert):
         return
-    tables, through_core = _tenant_tables_of(state.statement)
+    tables, through_core, filtered = _scope_of(state.statement)
     if not tables:
         return
     tenant_id = _current_tenant.get()
@@ -148,11 +158,8 @@ def _filter_by_tenant(state) -> None:
         for value in _written_tenant_ids(state):
             if not (isinstance(value, int) and value == tenant_id):
                 raise CrossTenantWrite("an INSERT or UPDATE named another store")
-    if state.is_insert:
-        return
-    state.statement = state.statement.options(
-        with_loader_criteria(TenantScoped, lambda cls: cls.tenant_id == tenant_id, include_aliases=True)
-    )
+    if not state.is_insert:
+        state.statement = filtered
 
 
 @event.listens_for(Session, "before_flush")

@@ -1,6 +1,7 @@
 """The store frame (look, menus, promotion badges, logo) is built once per store version: with the page cache
 off, a second page reads none of it again, yet every kind of change shows on the next page, and one store's
 frame is never another's."""
+import re
 from datetime import timedelta
 
 import pytest
@@ -149,3 +150,23 @@ def test_a_full_frame_starts_afresh(shopper, monkeypatch):
     for _ in range(3):
         assert shopper.get("/products/kemeja-parang").status_code == 200
     assert len(frame._entries) <= 1
+
+
+def test_the_search_page_builds_its_own_header_with_the_query_in_it(shopper):
+    def search_box(html):
+        return re.search(r'<input id="site-search-q"[^>]*value="([^"]*)"', html)[1]
+
+    assert search_box(shopper.get("/").get_data(as_text=True)) == ""
+    assert search_box(shopper.get("/search?q=kemeja").get_data(as_text=True)) == "kemeja"
+    assert search_box(shopper.get("/products/kemeja-parang").get_data(as_text=True)) == ""
+
+
+def test_a_draft_preview_shows_the_drafts_header_not_the_stores(shopper, client):
+    assert client.post(f"{BASE}/themes/use", data={"theme": "pasar"}).status_code == 302
+    shopper.get("/")  # the published chrome (minimal) is built and kept
+    editor = client.get(f"{BASE}/themes/editor").get_data(as_text=True)
+    token = re.search(r'preview=([A-Za-z0-9._-]+)', editor)[1]
+    preview = shopper.get(f"/?preview={token}").get_data(as_text=True)
+    assert 'class="pasar-chips"' in preview  # Pasar's own header, not the live store's
+    live = shopper.get("/").get_data(as_text=True)
+    assert 'class="pasar-chips"' not in live and "/theme-assets/pasar/" not in live

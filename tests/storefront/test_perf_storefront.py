@@ -362,3 +362,25 @@ def test_cards_show_active_products_only_wherever_they_appear(store, create_prod
         html = client.get(path).get_data(as_text=True)
         assert "Tampil0" in html, path
         assert "Tampil Draf" not in html, path
+
+
+@pytest.mark.parametrize("endpoint, values", [
+    ("storefront.product", {"slug": "kemeja-batik"}),
+    ("storefront.product", {"slug": "kain ulos/ñ?&#"}),
+    ("storefront.collection", {"slug": "all"}),
+    ("storefront.page", {"slug": "tentang-kami"}),
+    ("storefront.collection", {"slug": "rak", "page": 2}),
+    ("storefront.search", {"slug": "not a path part"}),
+    ("storefront.cart", {}),
+    ("storefront.theme_asset", {"theme": "pasar", "path": "theme.css", "v": "abc"}),
+    ("storefront.collection", {"slug": "rak", "vendor": ["Jaya", "Sari"]}),
+])
+def test_theme_url_for_gives_what_url_for_gives(app, store, endpoint, values):
+    from flask import url_for
+
+    from saas.storefront.theme_globals import theme_url_for
+
+    with app.test_request_context("/", base_url="http://toko-cepat.localhost"):
+        app.preprocess_request()
+        for _ in range(2):  # the first builds it, the second is remembered
+            assert theme_url_for(endpoint, **values) == url_for(endpoint, **values)

@@ -380,3 +380,30 @@ def test_core_table_statements_are_refused(pair, ctx, build):
         with unscoped():
             seen = {row.id for row in session.execute(select(pair.model.__table__))}
     assert pair.b_id in seen  # platform code may still cross stores, explicitly
+
+
+def test_a_statement_built_once_filters_by_whichever_store_is_bound_when_it_runs(pair, ctx):
+    """Statements built once per process keep their filtered form; the store in it is read at each run."""
+    statement = select(pair.model)
+    column = select(pair.model.id)
+    for store, own, other in ((pair.a, pair.a_id, pair.b_id), (pair.b, pair.b_id, pair.a_id), (pair.a, pair.a_id,
+                                                                                                pair.b_id)):
+        with ctx(store.id) as session:
+            rows = {r.id for r in session.scalars(statement)}
+            ids = set(session.scalars(column))
+        assert own in rows and other not in rows
+        assert own in ids and other not in ids
+
+
+def test_lazy_loads_filter_by_the_store_bound_when_they_run(ctx, create_store, create_product):
+    from saas.catalog.models import Product
+    from saas.tenants.scoping import bound_tenant
+
+    a, b = create_store(), create_store()
+    product = create_product(a, title="Kain", status="active")
+    with ctx(a.id) as session:
+        loaded = session.scalar(select(Product).where(Product.id == product.id))
+        with bound_tenant(b.id):
+            assert loaded.variants == []  # store B is bound: none of A's rows load, not even lazily
+        session.expire(loaded, ["variants"])
+        assert [v.product_id for v in loaded.variants] == [product.id]  # and under A they do
