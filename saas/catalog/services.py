@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 
 import nh3
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, case, delete, func, or_, select, update
-from sqlalchemy.orm import joinedload, load_only, selectinload
+from sqlalchemy import bindparam, case, delete, func, inspect, or_, select, update
+from sqlalchemy.orm import joinedload, lazyload, load_only, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from saas.catalog import cards
 from saas.catalog.models import (
@@ -642,8 +643,10 @@ def _visible_statements() -> dict:
         .order_by(Product.created_at.desc(), Product.id.desc()).limit(bindparam("limit")),
         "by_slug": by_slug,
         # The product page shows every image and variant: the images come with the product (a few rows), the
-        # variants in one more query (joining both would multiply their rows).
-        "page": by_slug.options(joinedload(Product.images), selectinload(Product.variants)),
+        # variants in one more query (joining both would multiply their rows), built here once where
+        # selectinload() would build its own on every page.
+        "page": by_slug.options(joinedload(Product.images), lazyload(Product.variants)),
+        "page_variants": select(Variant).where(Variant.product_id == bindparam("product_id")).order_by(Variant.position),
     }
 
 
@@ -659,4 +662,9 @@ def visible_product(slug: str) -> Product | None:
 
 def product_for_page(slug: str) -> Product | None:
     """visible_product() with what its page shows (images and variants) loaded in two queries."""
-    return db.session.scalars(_visible_statements()["page"], {"slug": slug}).unique().first()
+    statements = _visible_statements()
+    product = db.session.scalars(statements["page"], {"slug": slug}).unique().first()
+    if product is not None and "variants" not in inspect(product).dict:
+        variants = list(db.session.scalars(statements["page_variants"], {"product_id": product.id}))
+        set_committed_value(product, "variants", variants)
+    return product

@@ -3,7 +3,8 @@ import io
 import re
 from typing import NamedTuple
 
-from flask import current_app, g, has_app_context
+from flask import current_app
+from flask.globals import _cv_app
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -113,12 +114,14 @@ def key_url(key: str) -> str:
     (a product card alone about seven). When the backend's URL for a plain public key is that key after a fixed
     prefix (local files, a public bucket) the prefix is reused; anything else (signed links, private files,
     unusual keys) still goes through storage().url()."""
-    if not has_app_context() or is_private(key) or not _PLAIN_KEY.fullmatch(key):
+    context = _cv_app.get(None)  # the app context itself: g's proxy costs more than the rest of this
+    if context is None or is_private(key) or not _PLAIN_KEY.fullmatch(key):
         return storage().url(key)
-    site = g.get("site")  # local files are served by the store's host or the platform's
-    known = g.get("_media_url_prefix")
+    request_g = context.g
+    site = request_g.get("site")  # local files are served by the store's host or the platform's
+    known = request_g.get("_media_url_prefix")
     if known is None or known[0] != site:
         probe = storage().url(_PROBE_KEY)
         prefix = probe[: -len(_PROBE_KEY)] if probe.endswith("/" + _PROBE_KEY) and "?" not in probe else None
-        known = g._media_url_prefix = (site, prefix)
+        known = request_g._media_url_prefix = (site, prefix)
     return storage().url(key) if known[1] is None else known[1] + key
