@@ -5,7 +5,11 @@
         .venv/bin/python bench/storefront.py               # the production stack
 
 It migrates the database and seeds the demo store, then starts gunicorn with 2 sync workers (the Procfile's
-settings) three times in turn: the app with its page cache, the app with STOREFRONT_CACHE=0, and bench/hello.py.
+settings) four times in turn: the app with its page cache ("cached"); with STOREFRONT_CACHE=0, so every page is
+built: routed, its own product, collection or page read from the database and rendered ("uncached"); with
+STOREFRONT_CACHE=0 and STORE_FRAME_CACHE=0, so the store-wide frame (look, menus, badges, header and footer,
+otherwise kept per store version) is built for every page too ("cold", for information: it has no target);
+and bench/hello.py.
 This process is the load generator: --connections concurrent connections for --seconds per page, each request
 on a new connection (sync workers close it), timed from connect to the last byte. It prints requests per
 second and p50/p99 latency for the home, collection and product pages, each page's ratio to hello-world, and
@@ -27,6 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 TARGETS = {"uncached": 0.25, "cached": 0.6}
+MODES = {"cached": (True, True), "uncached": (False, True), "cold": (False, False)}  # (page cache, store frame)
 P99_BUDGET_MS = 100
 
 
@@ -36,9 +41,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def server_env(base: dict, port: int, cache: bool) -> dict:
-    env = {**base, "PLATFORM_HOST": f"localhost:{port}", "STOREFRONT_CACHE": "1" if cache else "0"}
-    return env
+def server_env(base: dict, port: int, cache: bool, frame: bool = True) -> dict:
+    return {**base, "PLATFORM_HOST": f"localhost:{port}", "STOREFRONT_CACHE": "1" if cache else "0",
+            "STORE_FRAME_CACHE": "1" if frame else "0"}
 
 
 def prepare(env: dict) -> None:
@@ -145,8 +150,8 @@ def main() -> int:
     try:
         prepare(server_env(base, port, True))
         rows = {}
-        for label, cache in (("cached", True), ("uncached", False)):
-            with Server("saas:create_app()", server_env(base, port, cache), port):
+        for label, (cache, frame) in MODES.items():
+            with Server("saas:create_app()", server_env(base, port, cache, frame), port):
                 paths = pages(port, host)
                 rows[label] = measure(port, host, paths, args)
         with Server("hello:app", base, port, chdir=ROOT / "bench"):
@@ -162,11 +167,13 @@ def main() -> int:
     print(f"{'page':<22}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'x hello':>9}")
     print(f"{'hello-world':<22}{hello['rps']:>9.0f}{hello['p50']:>9.1f}{hello['p99']:>9.1f}{hello['errors']:>8}{1:>9.2f}")
     verdicts = []
-    for label in ("uncached", "cached"):
+    for label in ("uncached", "cached", "cold"):
         for name, result in rows[label].items():
             ratio = result["rps"] / hello["rps"]
             print(f"{name + ' ' + label:<22}{result['rps']:>9.0f}{result['p50']:>9.1f}{result['p99']:>9.1f}"
                   f"{result['errors']:>8}{ratio:>9.2f}")
+            if label == "cold":
+                continue
             if name == "product":
                 verdicts.append((f"product {label} >= {TARGETS[label]}x hello-world", ratio >= TARGETS[label]))
             verdicts.append((f"{name} {label} p99 < {P99_BUDGET_MS} ms", result["p99"] < P99_BUDGET_MS))
