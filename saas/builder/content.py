@@ -35,7 +35,7 @@ LINK_LABELS = {
     LinkType.PAGE: _l("Page"),
     LinkType.URL: _l("Web address"),
 }
-PICK_LIMIT = 300  # products offered in a menu item's list; a store with more picks from the newest
+PICK_LIMIT = 300  # products a menu item's list starts with (the newest); the search box beside it finds the rest
 
 
 class PageForm(FlaskForm):

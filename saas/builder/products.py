@@ -111,6 +111,21 @@ def products():
     )
 
 
+LOOKUP_RESULTS = 20
+
+
+@bp.get("/<slug>/products/lookup")
+def product_lookup():
+    """Products by title, SKU, barcode or tag, as JSON for the pickers that link to one (menus, theme
+    sections): a store with thousands of products can't list them all in a select."""
+    query = (request.args.get("q") or "").strip()[:200]
+    filters = ProductFilters(q=query, status="active" if request.args.get("active") == "1" else "",
+                             sort="title", direction="asc")
+    found = db.session.execute(product_query(filters).with_only_columns(Product.id, Product.title, Product.status)
+                               .limit(LOOKUP_RESULTS)).all()
+    return jsonify(products=[{"id": str(row.id), "title": row.title, "status": row.status.value} for row in found])
+
+
 @bp.post("/<slug>/products/bulk")
 def bulk_products():
     form = BulkForm()

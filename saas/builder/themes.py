@@ -9,6 +9,7 @@ from saas.builder.views import bp
 from saas.catalog import collections as catalog_collections
 from saas.catalog.models import Product, ProductStatus
 from saas.extensions import db
+from saas.ids import parse_id
 from saas.routing import store_host
 from saas.storage.images import ImageRejected, read_upload, store_image
 from saas.storefront import look
@@ -101,16 +102,46 @@ def theme_editor():
     return render_template(
         "builder/themes/editor.html", theme=theme, data=data, page=page, pages=COMPOSED, page_labels=PAGE_LABELS,
         composition=composition, selected=selected, addable=addable,
-        preview_src=_preview_url(_sample_path(page)), choices=_choices(), font_labels=FONT_LABELS, fonts=FONTS,
+        preview_src=_preview_url(_sample_path(page)), choices=_choices(theme, composition), font_labels=FONT_LABELS,
+        fonts=FONTS,
         media_by_id=media_by_id,
     )
 
 
-def _choices() -> dict:
+PICK_LIMIT = 300  # products a product setting's list starts with; the picker's search finds the rest
+
+
+def _choices(theme, composition: dict) -> dict:
+    """The options of product and collection settings. A product already chosen is always among them, even
+    past the first PICK_LIMIT, so that saving the form never drops it."""
     products = db.session.execute(select(Product.id, Product.title).where(Product.status == ProductStatus.ACTIVE)
-                                  .order_by(Product.title).limit(300)).all()
+                                  .order_by(Product.title).limit(PICK_LIMIT)).all()
+    offered = {str(i) for i, _t in products}
+    chosen = {value for value in _product_settings(theme, composition) if value not in offered}
+    ids = [parse_id(value) for value in chosen if parse_id(value) is not None]
+    if ids:
+        extra = db.session.execute(select(Product.id, Product.title).where(Product.id.in_(ids))).all()
+        products = sorted([*products, *extra], key=lambda row: row.title.lower())
     return {"product": [(str(i), t) for i, t in products],
             "collection": [(str(c.id), c.title) for c in catalog_collections.all_collections()]}
+
+
+def _product_settings(theme, composition: dict) -> set[str]:
+    """Every value of a product setting on this page, in its sections and their blocks."""
+    values = set()
+    for section in composition["sections"].values():
+        schema = theme.sections.get(section["type"])
+        if schema is None:
+            continue
+        for setting in schema.settings:
+            if setting.get("type") == "product" and section["settings"].get(setting.get("id")):
+                values.add(str(section["settings"][setting["id"]]))
+        for block in section.get("blocks", {}).values():
+            block_schema = schema.block_schema(block.get("type"))
+            for setting in (block_schema or {}).get("settings", []):
+                if setting.get("type") == "product" and block.get("settings", {}).get(setting.get("id")):
+                    values.add(str(block["settings"][setting["id"]]))
+    return values
 
 
 def _settings_from_form(schema: list, prefix: str, current: dict) -> dict:

@@ -103,3 +103,36 @@ def test_rearrange_a_menu(page, live_server, merchant, screenshot, check_a11y):
     menu = stored(live_server, lambda s: s.get_menu("main"))
     assert [(link.title, [c.title for c in link.children]) for link in menu] == [
         ("Catalog", []), ("Home", ["About us"]), ("Instagram", [])]
+
+
+def test_link_a_menu_item_to_a_product_found_by_search(page, live_server, merchant, monkeypatch, screenshot, check_a11y):
+    """The list of products to link to starts short; the search box beside it finds any of the store's."""
+    from saas.builder import content as content_views
+    from saas.catalog import services as catalog
+    from saas.extensions import db
+    from saas.tenants.models import Tenant
+    from saas.tenants.scoping import bound_tenant
+
+    with live_server.app.app_context():
+        tenant = db.session.query(Tenant).filter_by(slug=SLUG).one()
+        with bound_tenant(tenant.id):
+            if catalog.visible_product("kain-songket-palembang") is None:
+                catalog.create_product(tenant, title="Kain Songket Palembang", status="active", price=900_000_00)
+                db.session.commit()
+    monkeypatch.setattr(content_views, "PICK_LIMIT", 0)  # so only the search can offer it
+    log_in(page, live_server, EMAIL, PASSWORD)
+    page.goto(live_server.url(f"/stores/{SLUG}/navigation/main"))
+    new_row = page.locator("[data-menu-new]")
+    search = new_row.get_by_role("searchbox", name="Find a product to link to")
+    expect(search).to_be_visible()
+    new_row.get_by_label("Name").fill("Songket")
+    search.fill("palembang")
+    links = new_row.get_by_label("Links to", exact=True)
+    expect(links.locator("option", has_text="Kain Songket Palembang")).to_have_count(1)
+    check_a11y(page)
+    screenshot(page, "product-search")
+    links.select_option(label="Kain Songket Palembang")
+    page.get_by_role("button", name="Save menu").last.click()
+    expect(page.get_by_text("Menu saved.")).to_be_visible()
+    menu = stored(live_server, lambda s: s.get_menu("main"))
+    assert ("Songket", "/products/kain-songket-palembang") in [(link.title, link.url) for link in menu]
