@@ -233,6 +233,39 @@ def _related_statements() -> tuple:
             others.order_by(Product.created_at.desc()))
 
 
+class RelatedCards:
+    """related() for a product page, read on first use with as many cards as the page shows: the section asks
+    for related[:n] and gets n (up to MAX_RELATED); iterating it as a whole gives the first DEFAULT_RELATED."""
+
+    DEFAULT_RELATED = 8
+    MAX_RELATED = 48
+
+    def __init__(self, product: Product):
+        self.product = product
+        self._loaded: dict[int, list] = {}
+
+    def _first(self, limit: int) -> list:
+        limit = max(0, min(int(limit), self.MAX_RELATED))
+        if limit not in self._loaded:
+            self._loaded[limit] = related(self.product, limit) if limit else []
+        return self._loaded[limit]
+
+    def __getitem__(self, index):
+        if isinstance(index, slice) and not index.start and index.step is None and isinstance(index.stop, int) \
+                and index.stop >= 0:
+            return self._first(index.stop)
+        return self._first(self.DEFAULT_RELATED)[index]
+
+    def __iter__(self):
+        return iter(self._first(self.DEFAULT_RELATED))
+
+    def __len__(self) -> int:
+        return len(self._first(self.DEFAULT_RELATED))
+
+    def __bool__(self) -> bool:
+        return bool(self._first(self.DEFAULT_RELATED))
+
+
 def related(product: Product, limit: int = 8) -> list[cards.Card]:
     """Other active products from the product's collections, else the newest ones, as cards."""
     same_collections, newest = _related_statements()

@@ -74,22 +74,27 @@ def media_file(media_id):
 _SLUG_MARK = "etalase-slug-mark"
 
 
+MAX_SHARED_URLS = 10_000
+
+
 def theme_url_for(endpoint, **values):
-    """url_for() as pages use it, remembered for this request: a page builds the same few URLs many times, and
-    one per card of the same shape (a product by its slug), which is the remembered URL with the slug put in."""
+    """url_for() as pages use it, remembered: a page builds the same few URLs many times, and one per card of the
+    same shape (a product by its slug), which is the remembered URL with the slug put in. A URL that comes out
+    as a path is the same on every store's host, so the app keeps it for every request; any other (a full URL)
+    is kept for this request only."""
     urls = g.get("_theme_urls")
     if urls is None:
         urls = g._theme_urls = {}
     if not values:
         url = urls.get(endpoint)
         if url is None:
-            url = urls[endpoint] = url_for(endpoint)
+            url = urls[endpoint] = _build(endpoint)
         return url
     slug = values.get("slug")
     if len(values) == 1 and isinstance(slug, str) and slug:
         shape = urls.get((endpoint, _SLUG_MARK))
         if shape is None:
-            parts = url_for(endpoint, slug=_SLUG_MARK).split(_SLUG_MARK)
+            parts = _build(endpoint, (endpoint, _SLUG_MARK), slug=_SLUG_MARK).split(_SLUG_MARK)
             # only where the slug is a path segment; a slug in the query string is quoted otherwise
             shape = urls[(endpoint, _SLUG_MARK)] = (parts, current_app.url_map.converters["default"](
                 current_app.url_map)) if len(parts) == 2 and "?" not in parts[0] else False
@@ -102,7 +107,22 @@ def theme_url_for(endpoint, **values):
     except TypeError:  # a value that can't be a key: build it every time
         return url_for(endpoint, **values)
     if url is None:
-        url = urls[key] = url_for(endpoint, **values)
+        url = urls[key] = _build(endpoint, key, **values)
+    return url
+
+
+def _build(endpoint, key=None, **values) -> str:
+    if g.get("site") != "store":  # only a store's host builds storefront paths
+        return url_for(endpoint, **values)
+    shared = current_app.extensions.setdefault("etalase_theme_urls", {})
+    key = key or (endpoint,)
+    url = shared.get(key)
+    if url is None:
+        url = url_for(endpoint, **values)
+        if url.startswith("/") and not url.startswith("//"):
+            if len(shared) >= MAX_SHARED_URLS:
+                shared.clear()
+            shared[key] = url
     return url
 
 

@@ -70,7 +70,7 @@ def product(slug):
     return _render(
         "product", product=found, variant=variant, available=available,
         availability=listing.availability_text(variant, g.tenant),
-        variants_json=Markup(listing.variants_json(found, g.tenant)), related=listing.related(found),
+        variants_json=Markup(listing.variants_json(found, g.tenant)), related=listing.RelatedCards(found),
         page_title=f"{found.seo_title or found.title} · {g.tenant.name}",
         page_description=seo.meta_description(found.seo_description or found.description_html or found.title),
         canonical_url=url, og_type="product", og_image=images[0] if images else None, jsonld=jsonld,

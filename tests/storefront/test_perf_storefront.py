@@ -384,3 +384,43 @@ def test_theme_url_for_gives_what_url_for_gives(app, store, endpoint, values):
         app.preprocess_request()
         for _ in range(2):  # the first builds it, the second is remembered
             assert theme_url_for(endpoint, **values) == url_for(endpoint, **values)
+
+
+def test_theme_urls_kept_for_every_request_are_right_on_every_host(app, store, create_store):
+    from flask import url_for
+    from werkzeug.routing import BuildError
+
+    from saas.storefront.theme_globals import theme_url_for
+
+    create_store(name="Toko Lain", slug="toko-lain")
+    calls = [("storefront.product", {"slug": "kain"}), ("storefront.cart", {}),
+             ("storefront.theme_asset", {"theme": "minimal", "path": "theme.css", "v": "1"})]
+    for host in ("toko-cepat.localhost", "toko-lain.localhost", "toko-cepat.localhost"):
+        with app.test_request_context("/", base_url=f"http://{host}"):
+            app.preprocess_request()
+            for endpoint, values in calls:
+                assert theme_url_for(endpoint, **values) == url_for(endpoint, **values)
+    with app.test_request_context("/", base_url="http://localhost"):  # the platform's host builds none of them
+        app.preprocess_request()
+        for endpoint, values in calls:
+            with pytest.raises(BuildError):
+                url_for(endpoint, **values)
+            with pytest.raises(BuildError):
+                theme_url_for(endpoint, **values)
+
+
+def test_the_related_section_shows_as_many_cards_as_it_is_set_to(store, create_product, store_client, ctx):
+    shelf = _shelf(ctx, store)
+    main = _fill(ctx, store, create_product, shelf, 1, images=0, prefix="Utama")[0]
+    _fill(ctx, store, create_product, shelf, 14, images=1)
+    client = store_client(store)
+    assert client.get(f"/products/{main.slug}").get_data(as_text=True).count('class="product-card"') == 4
+    with ctx(store.id) as session:
+        theme, data = look.start_draft("minimal")
+        product_page = data["templates"]["product"]
+        related_id = next(i for i, s in product_page["sections"].items() if s["type"] == "related-products")
+        product_page["sections"][related_id]["settings"]["limit"] = 12
+        look.save_draft(theme, data)
+        look.publish()
+        session.commit()
+    assert client.get(f"/products/{main.slug}").get_data(as_text=True).count('class="product-card"') == 12
