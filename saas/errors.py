@@ -2,7 +2,7 @@
 import logging
 from datetime import UTC, datetime
 
-from flask import g, render_template
+from flask import abort, g, render_template, request
 from flask_babel import format_datetime
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -26,7 +26,18 @@ def _store_host() -> bool:
     return g.get("site") == "store" and g.get("tenant") is not None
 
 
+def holds_nul(values) -> bool:
+    return any("\x00" in value for key, items in values.lists() for value in (key, *items) if isinstance(value, str))
+
+
 def init_app(app) -> None:
+    @app.before_request
+    def _refuse_nul_bytes():
+        """PostgreSQL can't store or compare text with a NUL in it (a 500 there), and nobody types one: a query
+        string or form that holds one is a bad request on every database."""
+        if holds_nul(request.args) or (request.method in ("POST", "PUT", "PATCH") and holds_nul(request.form)):
+            abort(400)
+
     @app.after_request
     def _security_headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")

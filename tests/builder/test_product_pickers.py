@@ -39,11 +39,10 @@ def test_the_lookup_finds_this_stores_products_by_title_or_sku(client, store, cr
     assert len(lookup(client, q="")) == 3
 
 
-@pytest.mark.parametrize("query", ["<script>alert(1)</script>", "%' OR 1=1 --", "ü" * 500, "\x00", "%", "_"])
+@pytest.mark.parametrize("query", ["<script>alert(1)</script>", "%' OR 1=1 --", "ü" * 500, "%", "_"])
 def test_the_lookup_survives_hostile_queries(client, store, create_product, query):
     create_product(store, title="Kain", status="active")
-    found = lookup(client, q=query)
-    assert found == [] or query == "\x00"  # NUL is dropped: an empty search lists everything
+    assert lookup(client, q=query) == []
 
 
 def test_the_lookup_is_for_the_stores_members_only(app, client, store, create_user, create_store, login):
