@@ -117,31 +117,13 @@ def _choices(theme, composition: dict) -> dict:
     products = db.session.execute(select(Product.id, Product.title).where(Product.status == ProductStatus.ACTIVE)
                                   .order_by(Product.title).limit(PICK_LIMIT)).all()
     offered = {str(i) for i, _t in products}
-    chosen = {value for value in _product_settings(theme, composition) if value not in offered}
+    chosen = {value for value in look.setting_values(theme, composition, "product") if value not in offered}
     ids = [parse_id(value) for value in chosen if parse_id(value) is not None]
     if ids:
         extra = db.session.execute(select(Product.id, Product.title).where(Product.id.in_(ids))).all()
         products = sorted([*products, *extra], key=lambda row: row.title.lower())
     return {"product": [(str(i), t) for i, t in products],
             "collection": [(str(c.id), c.title) for c in catalog_collections.all_collections()]}
-
-
-def _product_settings(theme, composition: dict) -> set[str]:
-    """Every value of a product setting on this page, in its sections and their blocks."""
-    values = set()
-    for section in composition["sections"].values():
-        schema = theme.sections.get(section["type"])
-        if schema is None:
-            continue
-        for setting in schema.settings:
-            if setting.get("type") == "product" and section["settings"].get(setting.get("id")):
-                values.add(str(section["settings"][setting["id"]]))
-        for block in section.get("blocks", {}).values():
-            block_schema = schema.block_schema(block.get("type"))
-            for setting in (block_schema or {}).get("settings", []):
-                if setting.get("type") == "product" and block.get("settings", {}).get(setting.get("id")):
-                    values.add(str(block["settings"][setting["id"]]))
-    return values
 
 
 def _settings_from_form(schema: list, prefix: str, current: dict) -> dict:

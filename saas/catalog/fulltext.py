@@ -35,6 +35,7 @@ import unicodedata
 from sqlalchemy import bindparam, event, inspect, select, text
 from sqlalchemy.orm import Session, selectinload
 
+from saas.catalog import cards
 from saas.catalog.models import Product, ProductStatus, ProductTag, Variant
 from saas.extensions import db
 from saas.tenants.scoping import TenantNotBound, current_tenant_id
@@ -175,8 +176,6 @@ def search_products(query: str, *, limit: int = 24, offset: int = 0,
 
 def search_cards(query: str, *, limit: int = 24) -> tuple[list, int]:
     """search_products() for the storefront: the active matches as cards (saas.catalog.cards)."""
-    from saas.catalog import cards
-
     ids, total = search_ids(query, limit=limit)
     if not ids:
         return [], total

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import nh3
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, case, delete, func, inspect, or_, select, update
-from sqlalchemy.orm import joinedload, lazyload, load_only, selectinload
+from sqlalchemy.orm import joinedload, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from saas.catalog import cards
@@ -618,22 +618,6 @@ def refresh_stock_states(tenant) -> None:
 
 
 @functools.cache
-def card_loading(joined: bool = True) -> tuple:
-    """Loader options for products shown as cards (snippets/product-card.html): the card's columns, and its
-    images with their files, in the same query (joined, whose results need .unique()) or in one more (for
-    callers that can't call .unique(), such as paginate()). Whatever else a template reads is still loaded
-    on first use."""
-    images = joinedload(Product.images) if joined else selectinload(Product.images)
-    return (
-        load_only(Product.slug, Product.title, Product.vendor, Product.price_min, Product.price_max, Product.on_sale,
-                  Product.stock_state, Product.status),
-        images.options(
-            load_only(ProductImage.product_id, ProductImage.media_id, ProductImage.position, ProductImage.alt),
-            joinedload(ProductImage.media).load_only(MediaFile.width, MediaFile.height, MediaFile.renditions),
-        ),
-    )
-
-
 @functools.cache
 def _visible_statements() -> dict:
     active = select(Product).where(Product.status == ProductStatus.ACTIVE)

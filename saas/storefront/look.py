@@ -183,6 +183,21 @@ def _with_header_group(theme: Theme, templates: dict) -> dict:
     return templates
 
 
+def setting_values(theme: Theme, composition: dict, setting_type: str) -> set[str]:
+    """Every value that a page's sections and blocks give to settings of one type (e.g. the products they name)."""
+    values = set()
+    for section in composition["sections"].values():
+        schema = theme.sections.get(section["type"])
+        if schema is None:
+            continue
+        placed = [(schema.settings, section.get("settings", {}))]
+        placed += [((schema.block_schema(block.get("type")) or {}).get("settings", []), block.get("settings", {}))
+                   for block in section.get("blocks", {}).values()]
+        for settings, chosen in placed:
+            values |= {str(chosen[s["id"]]) for s in settings if s.get("type") == setting_type and chosen.get(s.get("id"))}
+    return values
+
+
 def new_section_id(section_type: str) -> str:
     return f"{section_type}-{uuid.uuid4().hex[:8]}"
 

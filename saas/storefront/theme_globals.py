@@ -31,8 +31,6 @@ def _collection(collection_id):
 
 
 def _collection_products(collection, limit=12):
-    from saas.catalog.models import ProductStatus
-
     if collection is None:
         return []
     limit = max(1, min(int(limit or 12), 48))
