@@ -7,9 +7,9 @@
 It migrates the database and seeds the demo store, then starts gunicorn with 2 sync workers (the Procfile's
 settings) four times in turn: the app with its page cache ("cached"); with STOREFRONT_CACHE=0, so every page is
 built: routed, its own product, collection or page read from the database and rendered ("uncached"); with
-STOREFRONT_CACHE=0 and STORE_FRAME_CACHE=0, so the store-wide frame (look, menus, badges, header and footer,
-otherwise kept per store version) is built for every page too ("cold", for information: it has no target);
-and bench/hello.py.
+STOREFRONT_CACHE=0 and STORE_FRAME_CACHE=0, so the store itself (found from the host) and the store-wide frame
+(look, menus, badges, header and footer), otherwise kept per store version, are read for every page too
+("cold", for information: it has no target); and bench/hello.py.
 This process is the load generator: --connections concurrent connections for --seconds per page, each request
 on a new connection (sync workers close it), timed from connect to the last byte. It prints requests per
 second and p50/p99 latency for the home, collection and product pages, each page's ratio to hello-world, and

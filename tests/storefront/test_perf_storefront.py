@@ -57,7 +57,8 @@ def _fill(ctx, store, create_product, shelf_id, n, images=2, prefix="P"):
 
 
 def _count(client, count_queries, path):
-    client.get(path)
+    for _ in range(2):  # a worker reads a new host's store twice before it keeps it (tenants/hosts.py)
+        client.get(path)
     with count_queries() as queries:
         response = client.get(path)
     assert response.status_code == 200, path

@@ -95,7 +95,8 @@ def test_collection_page_queries_do_not_grow_with_products(store, create_product
             session.commit()
 
     fill(4)
-    client.get("/collections/rak")
+    for _ in range(2):  # a worker reads a new host's store twice before it keeps it (tenants/hosts.py)
+        client.get("/collections/rak")
     with count_queries() as few:
         assert client.get("/collections/rak").status_code == 200
     fill(44)

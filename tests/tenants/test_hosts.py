@@ -1,4 +1,6 @@
 """Which site a host is: the platform, a store by subdomain or verified domain, or nothing (404)."""
+import re
+
 import pytest
 
 from saas.orm import utcnow
@@ -177,3 +179,171 @@ def test_store_urls_on_the_platform_host_are_404_not_errors(app, path):
     assert response.status_code == 404, path
     posted = app.test_client().post("/cart/add", base_url="http://localhost", data={"variant_id": "1"})
     assert posted.status_code == 404
+
+
+# Each worker keeps the store a host resolves to, per store version (tenants/hosts.py)
+
+def _tenant_queries(queries):
+    return [q for q in queries if re.search(r"\sFROM tenants\b", q)]
+
+
+def _warm(app, base_url, client=None):
+    for _ in range(2):  # first read, then read again after its version, and only then kept
+        visit(app, base_url, client=client)
+
+
+def test_a_known_host_is_served_without_reading_its_store_again(app, create_store, count_queries, monkeypatch):
+    monkeypatch.setitem(app.config, "STOREFRONT_CACHE", False)
+    store = create_store(name="Toko Ingat")
+    _warm(app, f"http://{store.slug}.localhost")
+    with count_queries() as queries:
+        response = visit(app, f"http://{store.slug}.localhost")
+    assert response.status_code == 200 and b"Toko Ingat" in response.data
+    assert _tenant_queries(queries) == []
+    monkeypatch.setitem(app.config, "STORE_FRAME_CACHE", False)
+    with count_queries() as queries:
+        assert visit(app, f"http://{store.slug}.localhost").status_code == 200
+    assert _tenant_queries(queries), "with the frame cache off, every request reads its store"
+
+
+def test_a_new_slug_moves_the_store_at_once(app, ctx, create_store, monkeypatch):
+    from saas.tenants.models import Tenant
+
+    monkeypatch.setitem(app.config, "STOREFRONT_CACHE", False)
+    store = create_store(name="Toko Pindah", slug="toko-lama")
+    _warm(app, "http://toko-lama.localhost")
+    with ctx() as session:
+        session.get(Tenant, store.id).slug = "toko-baru"
+        session.commit()
+    _assert_plain_not_found(visit(app, "http://toko-lama.localhost"))
+    assert b"Toko Pindah" in visit(app, "http://toko-baru.localhost").data
+    newcomer = create_store(name="Toko Pendatang", slug="toko-lama")
+    response = visit(app, "http://toko-lama.localhost")
+    assert b"Toko Pendatang" in response.data and b"Toko Pindah" not in response.data
+    assert newcomer.id != store.id
+
+
+def test_suspending_a_known_store_shows_at_once(app, ctx, create_store, create_user, monkeypatch):
+    from saas.accounts.models import User
+    from saas.tenants.models import Tenant
+
+    monkeypatch.setitem(app.config, "STOREFRONT_CACHE", False)
+    store = create_store(name="Warung Ingat")
+    operator = create_user(is_operator=True)
+    _warm(app, f"http://{store.slug}.localhost")
+    with ctx() as session:
+        set_status(session.get(Tenant, store.id), TenantStatus.SUSPENDED, session.get(User, operator.id), "test")
+        session.commit()
+    assert visit(app, f"http://{store.slug}.localhost").status_code == 503
+
+
+def test_a_domain_unverified_removed_or_given_away_stops_serving_its_old_store(app, ctx, create_store, monkeypatch):
+    monkeypatch.setitem(app.config, "STOREFRONT_CACHE", False)
+    first, second = create_store(name="Toko Pertama"), create_store(name="Toko Kedua")
+    _add_domain(ctx, first, "shop.example.test")
+    _warm(app, "http://shop.example.test")
+    with ctx() as session:
+        domain = session.query(Domain).filter_by(hostname="shop.example.test").one()
+        domain.verified_at = None
+        session.commit()
+    _assert_plain_not_found(visit(app, "http://shop.example.test"))
+    with ctx() as session:
+        domain = session.query(Domain).filter_by(hostname="shop.example.test").one()
+        domain.verified_at = utcnow()
+        session.commit()
+    _warm(app, "http://shop.example.test")
+    with ctx() as session:
+        session.query(Domain).filter_by(hostname="shop.example.test").one().tenant_id = second.id
+        session.commit()
+    response = visit(app, "http://shop.example.test")
+    assert b"Toko Kedua" in response.data and b"Toko Pertama" not in response.data
+    _warm(app, "http://shop.example.test")
+    with ctx() as session:
+        session.delete(session.query(Domain).filter_by(hostname="shop.example.test").one())
+        session.commit()
+    _assert_plain_not_found(visit(app, "http://shop.example.test"))
+
+
+def test_known_hosts_never_mix_stores(app, create_store, monkeypatch):
+    monkeypatch.setitem(app.config, "STOREFRONT_CACHE", False)
+    first, second = create_store(name="Pertama Ingat"), create_store(name="Kedua Ingat")
+    client = app.test_client()
+    for _ in range(3):
+        for mine, theirs in [(first, second), (second, first)]:
+            response = visit(app, f"http://{mine.slug}.localhost", client=client)
+            assert mine.name.encode() in response.data and theirs.name.encode() not in response.data
+
+
+def test_without_the_cache_server_every_request_reads_its_store(app, create_store, count_queries, monkeypatch):
+    from saas.storefront import cache as page_cache
+
+    def broken(*args, **kwargs):
+        raise ConnectionError("cache server down")
+
+    monkeypatch.setitem(app.config, "STOREFRONT_CACHE", False)
+    store = create_store(name="Toko Tanpa Cache")
+    _warm(app, f"http://{store.slug}.localhost")
+    backend = app.extensions["cache"][page_cache.cache]
+    for method in ("get", "set", "add"):
+        monkeypatch.setattr(backend, method, broken)
+    with count_queries() as queries:
+        assert b"Toko Tanpa Cache" in visit(app, f"http://{store.slug}.localhost").data
+    assert _tenant_queries(queries), "no version to trust: the store is read again"
+
+
+def test_a_full_host_map_starts_afresh(app, create_store, monkeypatch):
+    from saas.tenants import hosts
+
+    monkeypatch.setitem(app.config, "STOREFRONT_CACHE", False)
+    monkeypatch.setattr(hosts, "MAX_KNOWN_HOSTS", 1)
+    stores = [create_store(name=f"Toko Penuh {n}") for n in range(3)]
+    for store in stores * 2:
+        assert store.name.encode() in visit(app, f"http://{store.slug}.localhost").data
+    assert len(hosts._known_hosts) <= 1
+
+
+def test_a_bulk_delete_of_a_store_is_not_hidden_by_its_kept_host(app, ctx, create_store, monkeypatch):
+    from sqlalchemy import delete
+
+    from saas.tenants.models import Tenant
+    from saas.tenants.scoping import unscoped
+
+    monkeypatch.setitem(app.config, "STOREFRONT_CACHE", False)
+    create_store(name="Toko Hilang", slug="toko-hilang")
+    _warm(app, "http://toko-hilang.localhost")
+    with ctx() as session, unscoped():
+        session.execute(delete(Tenant).where(Tenant.slug == "toko-hilang"))
+        session.commit()
+    _assert_plain_not_found(visit(app, "http://toko-hilang.localhost"))
+    create_store(name="Toko Baru Lagi", slug="toko-hilang")
+    assert b"Toko Baru Lagi" in visit(app, "http://toko-hilang.localhost").data
+
+
+def test_a_bulk_change_to_a_domain_is_not_hidden_by_its_kept_host(app, ctx, create_store, monkeypatch):
+    from sqlalchemy import update
+
+    monkeypatch.setitem(app.config, "STOREFRONT_CACHE", False)
+    store = create_store(name="Toko Domain Massal")
+    _add_domain(ctx, store, "massal.example.test")
+    _warm(app, "http://massal.example.test")
+    with ctx() as session:
+        session.execute(update(Domain).where(Domain.hostname == "massal.example.test").values(verified_at=None))
+        session.commit()
+    _assert_plain_not_found(visit(app, "http://massal.example.test"))
+
+
+def test_a_kept_host_is_read_again_after_a_while(app, create_store, count_queries, monkeypatch):
+    from saas.tenants import hosts
+
+    monkeypatch.setitem(app.config, "STOREFRONT_CACHE", False)
+    store = create_store(name="Toko Waktu")
+    _warm(app, f"http://{store.slug}.localhost")
+    host = f"{store.slug}.localhost"
+    tenant_id, version, row, _expires = hosts._known_hosts[host]
+    hosts._known_hosts[host] = (tenant_id, version, row, 0.0)  # as KNOWN_HOST_SECONDS later
+    with count_queries() as queries:
+        assert visit(app, f"http://{store.slug}.localhost").status_code == 200
+    assert _tenant_queries(queries), "a change made with plain SQL shows within KNOWN_HOST_SECONDS"
+    with count_queries() as queries:
+        assert visit(app, f"http://{store.slug}.localhost").status_code == 200
+    assert _tenant_queries(queries) == [], "read again once, then kept again"
