@@ -2,7 +2,7 @@
 
 A page of cards costs two queries however many cards it shows, and no ORM objects: building those (a product,
 its images and their files) was most of what a card cost. A card has the attributes that
-snippets/product-card.html reads, with the same names as on Product.
+snippets/product-card.html reads, with the same names as on Product, and each picture its URLs.
 """
 from typing import NamedTuple
 
@@ -10,15 +10,22 @@ from sqlalchemy import bindparam, select
 
 from saas.catalog.models import Product, ProductImage, StockState
 from saas.extensions import db
-from saas.storage.images import Picture
+from saas.storage.images import Picture, media_url, srcset
 from saas.storage.models import MediaFile
 
 IMAGES_PER_CARD = 2  # the card's picture, and the one shown on hover
+CARD_IMAGE_WIDTH = 480  # the rendition a card's <img src> names; srcset offers the rest
 
 
 class CardImage(NamedTuple):
     media: Picture
     alt: str
+    src: str | None = None  # media_url(media, CARD_IMAGE_WIDTH) and srcset(media), worked out once per card
+    srcset: str = ""
+
+    @classmethod
+    def of(cls, media: Picture, alt: str, with_srcset: bool = True) -> "CardImage":
+        return cls(media, alt, media_url(media, CARD_IMAGE_WIDTH), srcset(media) if with_srcset else "")
 
 
 class Card(NamedTuple):
@@ -64,6 +71,7 @@ def from_rows(rows) -> list[Card]:
     for product_id, alt, media_id, width, height, renditions, media_alt in db.session.execute(
             _IMAGES, {"ids": list({row[0] for row in rows})}):
         found = pictures.setdefault(product_id, [])
-        if len(found) < IMAGES_PER_CARD:
-            found.append(CardImage(Picture(media_id, width, height, renditions or {}, media_alt), alt))
+        if len(found) < IMAGES_PER_CARD:  # the second picture only shows on hover, at one size
+            found.append(CardImage.of(Picture(media_id, width, height, renditions or {}, media_alt), alt,
+                                      with_srcset=not found))
     return [Card(*row[:8], images=tuple(pictures.get(row[0], ()))) for row in rows]

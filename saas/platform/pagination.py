@@ -39,3 +39,17 @@ def paginate(statement, page_arg, per_page: int, load=None) -> Page:
     statement = statement.limit(per_page).offset((number - 1) * per_page)
     items = load(db.session.execute(statement).all()) if load else db.session.scalars(statement).all()
     return Page(list(items), number, per_page, total)
+
+
+def paginate_statements(page_statement, count_statement, params: dict, page_arg, per_page: int, load=None) -> Page:
+    """paginate() for statements built once: page_statement takes :limit and :offset, count_statement counts
+    its rows, and both take `params`."""
+    try:
+        number = max(1, int(page_arg or 1))
+    except (TypeError, ValueError):
+        number = 1
+    total = db.session.scalar(count_statement, params)
+    number = min(number, max(1, math.ceil(total / per_page)))
+    rows = db.session.execute(page_statement, {**params, "limit": per_page, "offset": (number - 1) * per_page})
+    items = load(rows.all()) if load else rows.scalars().all()
+    return Page(list(items), number, per_page, total)

@@ -12,7 +12,7 @@ from saas.catalog import cards
 from saas.catalog.services import can_sell
 from saas.extensions import db
 from saas.money import MoneyError, money_input, parse_money
-from saas.platform.pagination import paginate
+from saas.platform.pagination import paginate, paginate_statements
 from saas.ids import parse_id
 
 PER_PAGE = 24
@@ -123,62 +123,90 @@ class CollectionFilters:
         return args
 
 
-def _products_of(collection):
-    statement = select(Product).where(Product.status == ProductStatus.ACTIVE)
-    if collection.id is not None:
+MAX_OPTION_FILTERS = 6  # option names a page filters on at once (the filter offers at most six)
+
+
+@functools.lru_cache(maxsize=512)
+def _listing_statements(in_collection: bool, sort: str, available: bool, min_price: bool, max_price: bool,
+                        vendors: bool, option_groups: int) -> tuple:
+    """(page, count) statements for one kind of collection page, built once per process: the values of its
+    collection, filters and page are parameters, so each statement is also compiled and scoped only once."""
+    statement = select(*cards.COLUMNS).where(Product.status == ProductStatus.ACTIVE)
+    if in_collection:
         statement = statement.join(CollectionProduct, CollectionProduct.product_id == Product.id).where(
-            CollectionProduct.collection_id == collection.id)
-    return statement
-
-
-def collection_page(collection, filters: CollectionFilters, page_arg):
-    statement = _products_of(collection)
-    if filters.available:
+            CollectionProduct.collection_id == bindparam("collection_id"))
+    if available:
         statement = statement.where(Product.stock_state != StockState.OUT)
-    if filters.min_price is not None:
-        statement = statement.where(Product.price_max >= filters.min_price)
-    if filters.max_price is not None:
-        statement = statement.where(Product.price_min <= filters.max_price)
-    if filters.vendors:
-        statement = statement.where(func.lower(Product.vendor).in_([v.lower() for v in filters.vendors]))
-    by_option = {}
-    for pair in filters.options:
-        name, _, value = pair.partition(":")
-        by_option.setdefault(name, []).append(value)
-    for values in by_option.values():
+    if min_price:
+        statement = statement.where(Product.price_max >= bindparam("min_price"))
+    if max_price:
+        statement = statement.where(Product.price_min <= bindparam("max_price"))
+    if vendors:
+        statement = statement.where(func.lower(Product.vendor).in_(bindparam("vendors", expanding=True)))
+    for group in range(option_groups):
         # A variant holds an option's value in option1..3; matching any of the three keeps the query simple.
+        values = [bindparam(f"option_values_{group}_{n}", expanding=True) for n in (1, 2, 3)]
         statement = statement.where(select(Variant.id).where(
             Variant.product_id == Product.id,
-            or_(Variant.option1.in_(values), Variant.option2.in_(values), Variant.option3.in_(values)),
+            or_(Variant.option1.in_(values[0]), Variant.option2.in_(values[1]), Variant.option3.in_(values[2])),
         ).exists())
     order = {
-        "featured": [CollectionProduct.position, Product.created_at.desc()] if collection.id is not None
+        "featured": [CollectionProduct.position, Product.created_at.desc()] if in_collection
         else [Product.created_at.desc()],
         "best-selling": [Product.units_sold.desc()],
         "price-asc": [Product.price_min.asc()],
         "price-desc": [Product.price_min.desc()],
         "newest": [Product.created_at.desc()],
         "title": [func.lower(Product.title)],
-    }[filters.sort]
-    statement = statement.order_by(*order, Product.id.desc()).with_only_columns(*cards.COLUMNS)
-    return paginate(statement, page_arg, PER_PAGE, load=cards.from_rows)
+    }[sort]
+    count = select(func.count()).select_from(statement.subquery())
+    page = statement.order_by(*order, Product.id.desc()).limit(bindparam("limit")).offset(bindparam("offset"))
+    return page, count
+
+
+def collection_page(collection, filters: CollectionFilters, page_arg):
+    by_option: dict[str, list] = {}
+    for pair in filters.options:
+        name, _, value = pair.partition(":")
+        if name in by_option or len(by_option) < MAX_OPTION_FILTERS:
+            by_option.setdefault(name, []).append(value)
+    page, count = _listing_statements(
+        collection.id is not None, filters.sort, filters.available, filters.min_price is not None,
+        filters.max_price is not None, bool(filters.vendors), len(by_option))
+    params = {"collection_id": collection.id, "min_price": filters.min_price, "max_price": filters.max_price,
+              "vendors": [v.lower() for v in filters.vendors]}
+    for group, values in enumerate(by_option.values()):
+        params.update({f"option_values_{group}_{n}": values for n in (1, 2, 3)})
+    return paginate_statements(page, count, params, page_arg, PER_PAGE, load=cards.from_rows)
+
+
+@functools.cache
+def _facet_statements(in_collection: bool) -> tuple:
+    """(option lists, vendors) of a collection's active products, built once per process."""
+    products = select(Product).where(Product.status == ProductStatus.ACTIVE)
+    if in_collection:
+        products = products.join(CollectionProduct, CollectionProduct.product_id == Product.id).where(
+            CollectionProduct.collection_id == bindparam("collection_id"))
+    options = products.with_only_columns(Product.options).limit(500)
+    vendors = (products.with_only_columns(Product.vendor).where(Product.vendor != "")
+               .group_by(Product.vendor).order_by(Product.vendor).limit(50))
+    return options, vendors
 
 
 def option_values(collection) -> list[dict]:
     """The option names and values of the collection's products, for the filter (one query)."""
-    rows = db.session.scalars(_products_of(collection).with_only_columns(Product.options).limit(500))
+    statement = _facet_statements(collection.id is not None)[0]
     merged: dict[str, list] = {}
-    for options in rows:
+    for options in db.session.scalars(statement, {"collection_id": collection.id}):
         for option in options or []:
             values = merged.setdefault(option["name"], [])
             values.extend(v for v in option["values"] if v not in values)
-    return [{"name": name, "values": values[:40]} for name, values in list(merged.items())[:6]]
+    return [{"name": name, "values": values[:40]} for name, values in list(merged.items())[:MAX_OPTION_FILTERS]]
 
 
 def vendors_in(collection) -> list[str]:
-    statement = (_products_of(collection).with_only_columns(Product.vendor).where(Product.vendor != "")
-                 .group_by(Product.vendor).order_by(Product.vendor).limit(50))
-    return list(db.session.scalars(statement))
+    statement = _facet_statements(collection.id is not None)[1]
+    return list(db.session.scalars(statement, {"collection_id": collection.id}))
 
 
 def chosen_variant(product: Product, args) -> Variant:

@@ -78,6 +78,43 @@ def test_filters_work_without_javascript(store, create_product, store_client):
     assert html.index(">Habis<") < html.index(">Kemeja M<") < html.index(">Kemeja L<")
 
 
+def test_filters_combine_inside_a_collection(store, create_product, store_client, ctx):
+    both = [{"name": "Ukuran", "values": ["M", "L"]}, {"name": "Warna", "values": ["Merah", "Biru"]}]
+    made = [
+        create_product(store, title="Batik Merah", status="active", price=120_000_00, vendor="Sari", options=[
+            {"name": "Ukuran", "values": ["M"]}, {"name": "Warna", "values": ["Merah"]}]),
+        create_product(store, title="Batik Biru", status="active", price=180_000_00, vendor="JAYA", options=[
+            {"name": "Ukuran", "values": ["L"]}, {"name": "Warna", "values": ["Biru"]}]),
+        create_product(store, title="Batik Dua", status="active", price=200_000_00, vendor="Lain", options=both),
+        create_product(store, title="Batik Mahal", status="active", price=900_000_00, vendor="Sari", options=both),
+    ]
+    create_product(store, title="Batik Luar", status="active", price=150_000_00, vendor="Sari", options=both)
+    with ctx(store.id) as session:
+        shelf = collections.save_collection(session.get(Tenant, store.id), None, title="Rak Batik")
+        collections.add_products(shelf, [p.id for p in made])
+        session.commit()
+    client = store_client(store)
+
+    def titles(path, query):
+        html = client.get(f"{path}?{query}").get_data(as_text=True)
+        return sorted(t for t in ("Batik Merah", "Batik Biru", "Batik Dua", "Batik Mahal", "Batik Luar")
+                      if f">{t}<" in html)
+
+    shelf_path = "/collections/rak-batik"
+    assert titles(shelf_path, "") == ["Batik Biru", "Batik Dua", "Batik Mahal", "Batik Merah"]
+    assert titles(shelf_path, "opt=Ukuran:M&opt=Warna:Merah") == ["Batik Dua", "Batik Mahal", "Batik Merah"]
+    assert titles(shelf_path, "opt=Ukuran:L&opt=Ukuran:M&opt=Warna:Biru") == ["Batik Biru", "Batik Dua",
+                                                                              "Batik Mahal"]
+    assert titles(shelf_path, "vendor=sari&vendor=Jaya") == ["Batik Biru", "Batik Mahal", "Batik Merah"]
+    assert titles(shelf_path, "vendor=Sari&max=500.000&opt=Warna:Merah") == ["Batik Merah"]
+    assert titles(shelf_path, "min=150.000&max=500.000") == ["Batik Biru", "Batik Dua"]
+    assert titles("/collections/all", "vendor=Sari&opt=Warna:Biru") == ["Batik Luar", "Batik Mahal"]
+    many = "&".join(f"opt=Nama{n}:x" for n in range(10))  # more option names than the filter offers
+    assert client.get(f"{shelf_path}?{many}").status_code == 200
+    html = client.get(f"{shelf_path}?sort=price-desc&opt=Ukuran:M").get_data(as_text=True)
+    assert html.index(">Batik Mahal<") < html.index(">Batik Dua<") < html.index(">Batik Merah<")
+
+
 def test_collection_page_queries_do_not_grow_with_products(store, create_product, store_client, ctx, count_queries,
                                                           monkeypatch, app):
     monkeypatch.setitem(app.config, "STOREFRONT_CACHE", False)  # count the queries of a page that is built
