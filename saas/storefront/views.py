@@ -24,7 +24,8 @@ def _render(page_type: str, status: int = 200, **context):
     tenant = g.tenant
     context.setdefault("page_title", tenant.name)
     context.setdefault("page_description", _("Shop online at %(name)s.", name=tenant.name))
-    context.setdefault("canonical_url", request.base_url)
+    if "canonical_url" not in context:  # not setdefault(): request.base_url is worked out on first use
+        context["canonical_url"] = request.base_url
     token = request.args.get("preview")
     preview_look = look.look_for_preview(token, tenant.id) if token else None
     menus = frame.menus()
