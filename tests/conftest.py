@@ -243,6 +243,19 @@ def login(app):
 
 
 @pytest.fixture
+def own_store(client, create_user, create_store, login):
+    """own_store(owner_name=None, **store fields) -> Tenant, with its new owner logged in on `client`."""
+
+    def make(owner_name=None, **fields):
+        owner = create_user(name=owner_name)
+        tenant = create_store(owner=owner, **fields)
+        login(client, owner)
+        return tenant
+
+    return make
+
+
+@pytest.fixture
 def run_jobs(app):
     """Run every queued job now: an rq burst worker on (fake) Redis, or the in-process queue."""
     from rq import Queue, SimpleWorker

@@ -4,11 +4,8 @@ import pytest
 
 
 @pytest.fixture
-def store(client, create_user, create_store, login):
-    owner = create_user()
-    tenant = create_store(owner=owner, name="Batik Sari", slug="batik-sari", locale="en")
-    login(client, owner)
-    return tenant
+def store(own_store):
+    return own_store(name="Batik Sari", slug="batik-sari", locale="en")
 
 
 @pytest.mark.parametrize("path", ["/search?q=%00", "/collections/all?vendor=a%00b", "/collections/all?opt=Size:%00",

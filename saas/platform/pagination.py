@@ -2,7 +2,7 @@
 import math
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from saas.extensions import db
 
@@ -30,15 +30,9 @@ class Page:
 def paginate(statement, page_arg, per_page: int, load=None) -> Page:
     """Page `page_arg` (any text; bad values mean page 1) of `statement`: its entities, or what load() makes of
     its rows."""
-    try:
-        number = max(1, int(page_arg or 1))
-    except (TypeError, ValueError):
-        number = 1
-    total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
-    number = min(number, max(1, math.ceil(total / per_page)))
-    statement = statement.limit(per_page).offset((number - 1) * per_page)
-    items = load(db.session.execute(statement).all()) if load else db.session.scalars(statement).all()
-    return Page(list(items), number, per_page, total)
+    count = select(func.count()).select_from(statement.order_by(None).subquery())
+    page = statement.limit(bindparam("limit")).offset(bindparam("offset"))
+    return paginate_statements(page, count, {}, page_arg, per_page, load)
 
 
 def paginate_statements(page_statement, count_statement, params: dict, page_arg, per_page: int, load=None) -> Page:

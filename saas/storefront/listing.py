@@ -123,6 +123,15 @@ class CollectionFilters:
         return args
 
 
+def _active_products(in_collection: bool, *columns):
+    """Columns of the active products, of the collection named by :collection_id when in_collection."""
+    statement = select(*columns).where(Product.status == ProductStatus.ACTIVE)
+    if in_collection:
+        statement = statement.join(CollectionProduct, CollectionProduct.product_id == Product.id).where(
+            CollectionProduct.collection_id == bindparam("collection_id"))
+    return statement
+
+
 MAX_OPTION_FILTERS = 6  # option names a page filters on at once (the filter offers at most six)
 
 
@@ -131,10 +140,7 @@ def _listing_statements(in_collection: bool, sort: str, available: bool, min_pri
                         vendors: bool, option_groups: int) -> tuple:
     """(page, count) statements for one kind of collection page, built once per process: the values of its
     collection, filters and page are parameters, so each statement is also compiled and scoped only once."""
-    statement = select(*cards.COLUMNS).where(Product.status == ProductStatus.ACTIVE)
-    if in_collection:
-        statement = statement.join(CollectionProduct, CollectionProduct.product_id == Product.id).where(
-            CollectionProduct.collection_id == bindparam("collection_id"))
+    statement = _active_products(in_collection, *cards.COLUMNS)
     if available:
         statement = statement.where(Product.stock_state != StockState.OUT)
     if min_price:
@@ -183,12 +189,8 @@ def collection_page(collection, filters: CollectionFilters, page_arg):
 @functools.cache
 def _facet_statements(in_collection: bool) -> tuple:
     """(option lists, vendors) of a collection's active products, built once per process."""
-    products = select(Product).where(Product.status == ProductStatus.ACTIVE)
-    if in_collection:
-        products = products.join(CollectionProduct, CollectionProduct.product_id == Product.id).where(
-            CollectionProduct.collection_id == bindparam("collection_id"))
-    options = products.with_only_columns(Product.options).limit(500)
-    vendors = (products.with_only_columns(Product.vendor).where(Product.vendor != "")
+    options = _active_products(in_collection, Product.options).limit(500)
+    vendors = (_active_products(in_collection, Product.vendor).where(Product.vendor != "")
                .group_by(Product.vendor).order_by(Product.vendor).limit(50))
     return options, vendors
 

@@ -13,11 +13,8 @@ BASE = "/stores/batik-sari"
 
 
 @pytest.fixture
-def store(client, create_user, create_store, login):
-    owner = create_user(name="Sari")
-    tenant = create_store(owner=owner, name="Batik Sari", slug="batik-sari", locale="en")
-    login(client, owner)
-    return tenant
+def store(own_store):
+    return own_store("Sari", name="Batik Sari", slug="batik-sari", locale="en")
 
 
 def lookup(client, **args):

@@ -22,11 +22,8 @@ def _built_pages(app, monkeypatch):
 
 
 @pytest.fixture
-def store(client, create_user, create_store, login):
-    owner = create_user()
-    tenant = create_store(owner=owner, name="Batik Sari", slug="batik-sari", locale="en")
-    login(client, owner)
-    return tenant
+def store(own_store):
+    return own_store(name="Batik Sari", slug="batik-sari", locale="en")
 
 
 @pytest.fixture
