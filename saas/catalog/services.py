@@ -207,7 +207,7 @@ def can_sell(variant: Variant) -> bool:
 
 
 def record_sales(units: dict[int, int]) -> None:
-    """Count units sold (negative: an order was cancelled) on their products, which never go below zero.
+    """Count units sold (negative: cancelled, or returned on a refund) on their products, which never go below zero.
     Products are updated in id order, so concurrent checkouts take their row locks in the same order."""
     for product_id in sorted(p for p, n in units.items() if p and n):
         change = units[product_id]
@@ -617,7 +617,6 @@ def refresh_stock_states(tenant) -> None:
 # per process (the tenant filter is added to each when it runs) instead of on every request.
 
 
-@functools.cache
 @functools.cache
 def _visible_statements() -> dict:
     active = select(Product).where(Product.status == ProductStatus.ACTIVE)

@@ -334,3 +334,33 @@ def test_best_selling_sorts_by_units_on_orders_that_werent_cancelled(store, shop
         assert dict(session.execute(select(Product.title, Product.units_sold)).all()) == {
             "Kain Songket": 2, "Syal Batik": 0, "Tas Anyaman": 0}
     assert "Tas Anyaman" in shopper.get("/collections/all?sort=best-selling&page=9").get_data(as_text=True)
+
+
+def test_units_returned_on_a_refund_come_off_best_selling_once(store, shopper, create_product, ctx):
+    from saas.catalog.models import Product
+    from saas.orders import management
+
+    kain = create_product(store, title="Kain Songket", status="active", price=250_000_00, stock=20)
+    for quantity in (3, 2):  # orders 1001 and 1002
+        assert add(shopper, kain.variants[0].id, quantity).status_code == 303
+        assert shopper.post("/checkout", data=checkout_form(shopper)).status_code == 303
+
+    def units_sold():
+        with ctx(store.id) as session:
+            return session.scalar(select(Product.units_sold))
+
+    def act(change):
+        with ctx(store.id) as session:
+            order_id = session.scalar(select(Order.id).where(Order.number == 1001))
+            change(management.get_order(order_id, lock=True))
+            session.commit()
+
+    assert units_sold() == 5
+    act(lambda order: management.mark_paid(order, "pemilik@tokokain.example"))
+    act(lambda order: management.refund(order, "pemilik@tokokain.example", 100_000_00, "",
+                                        {str(order.lines[0].id): 1}))
+    assert units_sold() == 4  # one unit came back
+    act(lambda order: management.refund(order, "pemilik@tokokain.example", 50_000_00))
+    assert units_sold() == 4  # money alone: the units are still sold
+    act(lambda order: management.cancel(order, "pemilik@tokokain.example"))
+    assert units_sold() == 2  # the cancel takes off the two units still counted, not all three
