@@ -271,8 +271,7 @@ def _choices() -> dict:
 def _add_missing_products(choices: dict, rows: list[Row]) -> None:
     """A linked product beyond the newest PICK_LIMIT is still offered in its own row's list."""
     offered = {row.id for row in choices["products"]}
-    wanted = {int(row.link.split(":")[1]) for row in rows
-              if row.link.startswith("product:") and row.link.split(":")[1].isdigit()} - offered
+    wanted = {parse_id(row.link.split(":")[1]) for row in rows if row.link.startswith("product:")} - offered - {None}
     if wanted:
         extra = db.session.execute(select(Product.id, Product.title).where(Product.id.in_(wanted))).all()
         choices["products"] = sorted([*choices["products"], *extra], key=lambda row: row.title.lower())

@@ -26,7 +26,7 @@ from saas.catalog.services import (
     unique_slug,
 )
 from saas.extensions import db
-from saas.ids import new_id
+from saas.ids import new_id, parse_id
 from saas.money import MoneyError, parse_money
 
 MAX_RULES = 20
@@ -228,7 +228,7 @@ def add_products(collection: Collection, product_ids) -> int:
     """Add products to the end of a manual collection; ones already in it, or not of this store, are skipped."""
     if collection.is_automated:
         raise CatalogError("collection", _l("Products join an automated collection by its conditions."))
-    ids = [int(i) for i in product_ids if str(i).isdigit()]
+    ids = [i for i in map(parse_id, product_ids) if i is not None]
     existing_products = set(db.session.scalars(select(Product.id).where(Product.id.in_(ids)))) if ids else set()
     present = set(db.session.scalars(
         select(CollectionProduct.product_id).where(CollectionProduct.collection_id == collection.id)
@@ -265,7 +265,7 @@ def reorder(collection: Collection, product_ids) -> None:
         .order_by(CollectionProduct.position, CollectionProduct.id)
     ))
     by_product = {row.product_id: row for row in rows}
-    wanted = [int(i) for i in product_ids if str(i).isdigit() and int(i) in by_product]
+    wanted = [i for i in map(parse_id, product_ids) if i in by_product]
     ordered = [by_product[i] for i in dict.fromkeys(wanted)] + [r for r in rows if r.product_id not in wanted]
     for position, row in enumerate(ordered):
         row.position = position
@@ -303,7 +303,7 @@ def all_collections() -> list[Collection]:
 
 def set_manual_collections(product: Product, collection_ids) -> None:
     """Put the product in exactly these manual collections (added at the end); automated ones are not touched."""
-    wanted = {int(i) for i in collection_ids if str(i).isdigit()}
+    wanted = {i for i in map(parse_id, collection_ids) if i is not None}
     manual = list(db.session.scalars(select(Collection).where(Collection.kind == CollectionKind.MANUAL)))
     current = set(collections_of(product))
     for collection in manual:

@@ -4,6 +4,7 @@ from dataclasses import asdict, dataclass
 from sqlalchemy import func, or_, select
 
 from saas.catalog.models import CollectionProduct, Product, ProductStatus, ProductTag, StockState
+from saas.ids import parse_id
 
 SORTS = {
     "updated": Product.updated_at,
@@ -32,7 +33,7 @@ class ProductFilters:
             filters.status = ""
         if filters.stock not in STOCK_FILTERS:
             filters.stock = ""
-        if not filters.collection.isdigit():
+        if parse_id(filters.collection) is None:  # above MAX_ID the driver would raise, not find nothing
             filters.collection = ""
         if filters.sort not in SORTS:
             filters.sort = "updated"

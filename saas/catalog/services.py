@@ -31,7 +31,7 @@ from saas.catalog.models import (
     Variant,
 )
 from saas.extensions import db
-from saas.ids import new_id
+from saas.ids import new_id, parse_id
 from saas.orm import utcnow
 from saas.storage.images import store_image
 from saas.storage.models import MediaFile
@@ -546,7 +546,7 @@ def remove_image(product: Product, image_id: int) -> None:
 
 
 def products_by_ids(ids) -> list[Product]:
-    ids = [int(i) for i in ids if str(i).isdigit()]
+    ids = [i for i in map(parse_id, ids) if i is not None]
     if not ids:
         return []
     return list(db.session.scalars(select(Product).where(Product.id.in_(ids))))

@@ -419,7 +419,7 @@ class _Rows:
             return None
         try:
             value = Decimal(text.replace(" ", ""))
-            if value != value.to_integral_value():
+            if not value.is_finite() or value != value.to_integral_value():  # "inf" and "NaN" are Decimals too
                 raise InvalidOperation
             value = int(value)
         except InvalidOperation:
@@ -674,7 +674,10 @@ def _variant_values(reader: _Rows, row: int, cells: dict, current: VariantNow | 
     if has("weight_grams"):
         text = cells.get("weight_grams", "")
         try:
-            grams = round(Decimal(text)) if text else 0
+            weight = Decimal(text) if text else Decimal(0)
+            if not weight.is_finite():
+                raise InvalidOperation
+            grams = round(weight)
         except InvalidOperation:
             reader.error(row, "weight_grams", _l("%(value)s isn't a weight in grams.", value=text))
             grams = 0

@@ -21,7 +21,7 @@ from saas.catalog.services import (
 )
 from saas.content.models import MENU_HANDLES, LinkType, Menu, MenuItem, Page
 from saas.extensions import db
-from saas.ids import new_id
+from saas.ids import new_id, parse_id
 
 MAX_MENU_ITEMS = 100
 MAX_TITLE = 255
@@ -282,7 +282,7 @@ def save_menu(handle: str, items: list[dict], title: str | None = None) -> Menu:
         target_id, url = None, ""
         if link_type in TARGET_MODELS:
             raw = item.get("target_id")
-            target_id = int(raw) if str(raw or "").isdigit() else None
+            target_id = parse_id(raw)
             if target_id is None:
                 errors[key + "link"] = _l("Choose where the item links to.")
             else:

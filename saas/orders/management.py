@@ -86,11 +86,16 @@ class OrderFilters:
         return any(asdict(self).values())
 
 
+# Dates a filter takes: every store's midnight of each, and of the day after, is a datetime Python can hold.
+FIRST_DATE, LAST_DATE = date(1900, 1, 1), date(9998, 12, 31)
+
+
 def _parse_date(text: str) -> date | None:
     try:
-        return date.fromisoformat(text) if text else None
+        found = date.fromisoformat(text) if text else None
     except ValueError:
         return None
+    return found if found is None or FIRST_DATE <= found <= LAST_DATE else None
 
 
 def store_zone(name: str | None):

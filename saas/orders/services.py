@@ -17,7 +17,7 @@ from saas.catalog.models import (
     Variant,
 )
 from saas.extensions import db
-from saas.ids import new_id
+from saas.ids import new_id, parse_id
 from saas.money import rounding_unit
 from saas.orders import pricing
 from saas.orders.models import (
@@ -77,9 +77,8 @@ def _touch(cart: Cart) -> None:
 
 def _sellable_variant(variant_id) -> Variant | None:
     """A variant of the bound store's active products (scoping keeps other stores' ids from matching)."""
-    try:
-        variant_id = int(variant_id)
-    except (TypeError, ValueError):
+    variant_id = parse_id(variant_id)
+    if variant_id is None:
         return None
     return db.session.scalar(select(Variant).join(Product, Product.id == Variant.product_id)
                              .where(Variant.id == variant_id, Product.status == ProductStatus.ACTIVE))

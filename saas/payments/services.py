@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from saas.extensions import db
+from saas.ids import parse_id
 from saas.orders.models import BankAccount, CheckoutSettings, PaymentMethod
 from saas.payments.secrets import SecretsUnreadable, decrypt, encrypt
 from saas.orm import move_in_list
@@ -329,9 +330,10 @@ def remove_credentials(provider: str) -> PaymentMethod | None:
 
 def bank_account(account_id) -> BankAccount | None:
     """The bound store's account with that id, or None (another store's is never found)."""
-    if not str(account_id).isdigit():
+    account_id = parse_id(account_id)
+    if account_id is None:
         return None
-    return db.session.scalar(select(BankAccount).where(BankAccount.id == int(account_id)))
+    return db.session.scalar(select(BankAccount).where(BankAccount.id == account_id))
 
 
 def bank_choice(account: BankAccount) -> tuple[str, str]:

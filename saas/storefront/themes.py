@@ -18,6 +18,8 @@ from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
+from saas.ids import parse_id
+
 ROOT = Path(__file__).resolve().parent.parent.parent / "themes"
 BASE = "base"
 PAGES = ("home", "product", "collection", "page", "search")  # composed of sections: templates/<page>.json
@@ -308,7 +310,7 @@ def clean_value(setting: dict, value):
             return default
         return min(setting.get("max", 100), max(setting.get("min", 0), number))
     if kind in ("product", "collection", "image"):
-        return str(value) if str(value).isdigit() else ""
+        return str(value) if parse_id(value) is not None else ""
     if kind == "url":
         text = str(value).strip()
         return text if text.startswith(("/", "https://", "http://", "#")) or not text else default

@@ -286,6 +286,16 @@ def test_search_and_add_products(client, store, ctx, create_product):
     assert "Tick the products to add first." in client.get(response.headers["Location"]).get_data(as_text=True)
 
 
+def test_ids_no_store_can_have_are_skipped(client, store, ctx, create_product):
+    kemeja = create_product(store, title="Kemeja Batik")
+    collection_id = make_collection(ctx, store, title="Batik")
+    huge = "9" * 20  # past the largest BIGINT: the driver would raise instead of finding nothing
+    response = client.post(f"{BASE}/{collection_id}/products", data={"product_ids": [huge, kemeja.id, "١"]})
+    assert response.status_code == 302 and member_titles(ctx, store, collection_id) == ["Kemeja Batik"]
+    response = client.post(f"{BASE}/{collection_id}/products/order", json={"ids": [huge, str(kemeja.id)]})
+    assert response.status_code == 200 and member_titles(ctx, store, collection_id) == ["Kemeja Batik"]
+
+
 def test_remove_product(client, store, ctx, create_product):
     a, b = create_product(store, title="A"), create_product(store, title="B")
     collection_id = make_collection(ctx, store, products=[a, b])

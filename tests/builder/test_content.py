@@ -191,6 +191,15 @@ def test_deleted_targets_are_flagged_in_the_editor(client, store, ctx):
     assert "was deleted" in html
 
 
+def test_a_link_to_an_id_no_store_can_have_is_refused_beside_the_item(client, store, ctx):
+    before = menu_of(ctx, store, "main")
+    for link in ("product:" + "9" * 20, "collection:" + "9" * 20, "page:١"):
+        response = client.post(f"{BASE}/navigation/main", data=menu_form([{"title": "Rusak", "link": link}]))
+        assert response.status_code == 200 and "Choose where the item links to." in response.get_data(as_text=True)
+        assert value(response, "title") == "Rusak"
+    assert menu_of(ctx, store, "main") == before
+
+
 def test_hostile_menu_titles_are_escaped(client, store, ctx):
     title = '"><script>alert(1)</script>{{ 7*7 }}'
     client.post(f"{BASE}/navigation/main", data=menu_form([{"title": title, "link": "home"}]))

@@ -165,6 +165,14 @@ def test_export_only_the_filtered_products(client, store, ctx, run_jobs, create_
     assert [r["handle"] for r in csv.DictReader(io.StringIO(text))] == ["kemeja-aktif"]
 
 
+def test_export_ignores_a_collection_id_no_store_can_have(client, store, ctx, run_jobs, create_product):
+    create_product(store, title="Kemeja Aktif", status=ProductStatus.ACTIVE)
+
+    text = export_csv(client, ctx, store, run_jobs, collection="99999999999999999999")
+
+    assert [r["handle"] for r in csv.DictReader(io.StringIO(text))] == ["kemeja-aktif"]
+
+
 def test_export_page_shows_progress_then_the_download(client, store, ctx, run_jobs, create_product):
     create_product(store, title="Kemeja")
     transfer_id = transfer_id_of(client.post(f"{base(store)}/export", data={}))
@@ -425,6 +433,17 @@ def test_row_errors_are_listed_by_row_and_block_the_import(client, store, ctx, r
     run_jobs()
     assert get_transfer(ctx, store, checked.id).status == TransferStatus.CHECKED
     assert products(ctx, store) == before
+
+
+@pytest.mark.parametrize("column", ["stock", "low_stock_threshold", "weight_grams"])
+@pytest.mark.parametrize("number", ["inf", "-Infinity", "NaN", "sNaN"])
+def test_numbers_that_arent_finite_are_row_errors(client, store, ctx, run_jobs, column, number):
+    checked = check(client, ctx, store, run_jobs, etalase_csv(
+        {"handle": "topi", "title": "Topi", "price": "10.000", column: number}))
+
+    assert checked.status == TransferStatus.CHECKED
+    [(row, named, message)] = _errors(checked)
+    assert (row, named) == (2, column) and number in message
 
 
 def test_shopify_price_that_isnt_a_number_names_the_column(client, store, ctx, run_jobs):

@@ -149,6 +149,13 @@ def test_another_stores_variant_cannot_be_added(store, shopper, create_store, cr
     assert shopper.get("/cart.json").json["count"] == 0
 
 
+@pytest.mark.parametrize("variant_id", ["99999999999999999999", "9223372036854775808", "-1", "", "%D9%A1", "1e3"])
+def test_a_variant_id_that_no_store_has_is_refused(store, shopper, variant_id):
+    assert add(shopper, variant_id, Accept="application/json").json["ok"] is False
+    assert add(shopper, variant_id).status_code == 303  # without JavaScript: back to the page, with a message
+    assert shopper.get("/cart.json").json["count"] == 0
+
+
 def test_an_item_that_sells_out_is_flagged_not_dropped(store, shopper, create_product, ctx):
     kain = create_product(store, title="Kain Songket", status="active", stock=2)
     add(shopper, kain.variants[0].id, 2)

@@ -277,7 +277,10 @@ def test_featured_sections_pointing_nowhere_render_without_them(app, shop, store
         home["sections"]["fc-missing"] = {"type": "featured-collection", "settings": {"collection": "999999999999"}}
         home["sections"]["cl-missing"] = {"type": "collection-list", "settings": {}, "blocks": {
             "c1": {"type": "collection", "settings": {"collection": "999999999999"}}}, "block_order": ["c1"]}
-        home["order"] += ["fp-deleted", "fp-missing", "fp-live", "fc-missing", "cl-missing"]
+        # Past the largest id a BIGINT holds, where the database driver would raise rather than find nothing
+        home["sections"]["fp-huge"] = {"type": "featured-product", "settings": {"product": "9" * 20}}
+        home["sections"]["fc-huge"] = {"type": "featured-collection", "settings": {"collection": "9" * 20}}
+        home["order"] += ["fp-deleted", "fp-missing", "fp-live", "fc-missing", "cl-missing", "fp-huge", "fc-huge"]
 
     publish(app, shop, theme_name, change)
     response = store_client(shop).get("/")
