@@ -63,7 +63,8 @@ class Product(TenantScoped, db.Model):
     total_stock: Mapped[int] = mapped_column(Integer, default=0)
     stock_state: Mapped[StockState] = mapped_column(string_enum(StockState), default=StockState.UNTRACKED)
     variant_count: Mapped[int] = mapped_column(Integer, default=1)
-    # Units on orders that weren't cancelled, less those returned on a refund (record_sales()), for the storefront's "Best selling" sort.
+    # Units on orders that weren't cancelled, less those returned on a refund (record_sales()), for the
+    # storefront's "Best selling" sort.
     units_sold: Mapped[int] = mapped_column(Integer, default=0)
     # A space-separated copy of every variant's SKU and barcode, so one LIKE searches them with the title.
     search_codes: Mapped[str] = mapped_column(Text, default="")

@@ -20,6 +20,7 @@ from saas.catalog.models import AdjustmentReason, InventoryAdjustment, Variant
 from saas.extensions import db
 from saas.ids import new_id, parse_id
 from saas.orders import notifications
+from saas.orders.services import units_by_product
 from saas.payments import providers
 from saas.shipping import carriers
 from saas.orders.models import (
@@ -165,15 +166,6 @@ def unshipped(line: OrderLine) -> int:
 def restockable(line: OrderLine) -> int:
     """Units of a line that can still go back into stock (each unit once)."""
     return max(0, line.quantity - line.restocked_quantity) if line.stock_taken else 0
-
-
-def _product_units(line_counts, sign: int = 1) -> dict[int, int]:
-    """{product id: sign × units} over (line, units) pairs, for catalog.record_sales()."""
-    units: dict[int, int] = {}
-    for line, count in line_counts:
-        if line.product_id and count > 0:
-            units[line.product_id] = units.get(line.product_id, 0) + sign * count
-    return units
 
 
 def refundable(order: Order) -> int:
@@ -391,8 +383,7 @@ def cancel(order: Order, actor, restock: bool = True, reason: str = "") -> Order
             if payment.status == PaymentRecordStatus.PENDING:
                 payment.status = PaymentRecordStatus.CANCELLED
     # Units returned on a refund have already come off the best-selling counts; the rest come off now.
-    catalog.record_sales(_product_units([(line, line.quantity - line.restocked_quantity) for line in order.lines],
-                                        sign=-1))
+    catalog.record_sales(units_by_product(order.lines, lambda line: line.restocked_quantity - line.quantity))
     restocked = {}
     if restock:
         for line in order.lines:
@@ -437,13 +428,12 @@ def refund(order: Order, actor, amount: int | None, reason: str = "", restock_li
             reference = provider.refund(order, paid, amount, reason)
         except providers.ProviderError as error:
             raise OrderError(_l("The payment provider refused the refund: %(error)s", error=str(error)))
-    restocked, returned = {}, []
+    restocked, returned = {}, {}
     for line, quantity in planned.items():
         count = _restock(order, line, quantity, AdjustmentReason.RETURNED, _user(actor))
         if count:
-            restocked[str(line.id)] = count
-            returned.append((line, count))
-    catalog.record_sales(_product_units(returned, sign=-1))  # returned units are no longer sold
+            restocked[str(line.id)] = returned[line] = count
+    catalog.record_sales(units_by_product(returned, lambda line: -returned[line]))  # returned units aren't sold
     record = Refund(id=new_id(), tenant_id=order.tenant_id, order_id=order.id, amount=amount, reason=reason,
                     restocked=bool(restocked), actor=_actor_name(actor), provider_reference=reference)
     db.session.add(record)

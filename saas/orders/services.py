@@ -444,11 +444,12 @@ def place_order(cart: Cart, details: CheckoutDetails, idempotency_key: str, curr
     return order
 
 
-def units_by_product(lines) -> dict[int, int]:
+def units_by_product(lines, units_of=lambda line: line.quantity) -> dict[int, int]:
+    """{product id: units} over order lines, each line counting units_of(line) (its quantity by default)."""
     units: dict[int, int] = {}
     for line in lines:
         if line.product_id:
-            units[line.product_id] = units.get(line.product_id, 0) + line.quantity
+            units[line.product_id] = units.get(line.product_id, 0) + units_of(line)
     return units
 
 
