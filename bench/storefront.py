@@ -12,11 +12,13 @@ STOREFRONT_CACHE=0 and STORE_FRAME_CACHE=0, so the store itself (found from the 
 ("cold", for information: it has no target); and bench/hello.py.
 This process is the load generator: --connections concurrent connections for --seconds per page, each request
 on a new connection (sync workers close it), timed from connect to the last byte. It prints requests per
-second and p50/p99 latency for the home, collection and product pages, each page's ratio to hello-world, and
-whether the targets hold: product page >= 0.25x hello-world uncached and >= 0.6x cached, p99 < 100 ms.
+second and p50/p99 latency for the home, collection and product pages, and for the product page's related
+products (which store.js fetches from their own URL after the page has loaded), each one's ratio to
+hello-world, and whether the targets hold: product page >= 0.25x hello-world uncached and >= 0.6x cached, p99 < 100 ms.
 """
 import argparse
 import asyncio
+import html
 import os
 import re
 import shutil
@@ -121,7 +123,10 @@ def pages(port: int, host: str) -> dict:
     collection = next(p for p in re.findall(r"<loc>https?://[^/]+(/collections/[^<]+)</loc>", text)
                       if not p.endswith("/all"))
     product = re.findall(r"<loc>https?://[^/]+(/products/[^<]+)</loc>", text)[0]
-    return {"home": "/", "collection": collection, "product": product}
+    # The product page's related products, which store.js fetches from their own URL once the page has loaded.
+    _status, page = asyncio.run(fetch(port, host, product))
+    related = html.unescape(re.search(rb'data-recommendations="([^"]+)"', page).group(1).decode())
+    return {"home": "/", "collection": collection, "product": product, "related": related}
 
 
 def measure(port: int, host: str, paths: dict, args) -> dict:

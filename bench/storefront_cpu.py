@@ -12,6 +12,7 @@ machine it also prints the server's CPU per request (its backend for the app's c
 """
 import argparse
 import cProfile
+import html
 import os
 import pstats
 import re
@@ -43,7 +44,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--batches", type=int, default=20, help="timed batches per page (default 20)")
     parser.add_argument("--requests", type=int, default=20, help="requests per batch (default 20)")
-    parser.add_argument("--profile", metavar="PAGE", help="print cProfile's busiest functions for home, collection or product")
+    parser.add_argument("--profile", metavar="PAGE",
+                        help="print cProfile's busiest functions for home, collection, product or related")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="etalase-cpu-"))
@@ -77,6 +79,8 @@ def measure(args) -> int:
                            if not p.endswith("/all")),
         "product": re.findall(r"<loc>https?://[^/]+(/products/[^<]+)</loc>", sitemap)[0],
     }
+    product_page = client.get(paths["product"], base_url=base_url).get_data(as_text=True)
+    paths["related"] = html.unescape(re.search(r'data-recommendations="([^"]+)"', product_page).group(1))
     statements = []
     with app.app_context():
         event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))

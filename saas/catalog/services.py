@@ -11,9 +11,7 @@ from dataclasses import dataclass, field
 
 import nh3
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, case, delete, func, inspect, or_, select, update
-from sqlalchemy.orm import joinedload, lazyload
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import bindparam, case, delete, func, or_, select, update
 
 from saas.catalog import cards
 from saas.catalog.models import (
@@ -625,11 +623,7 @@ def _visible_statements() -> dict:
         "newest": cards.select_cards().where(Product.status == ProductStatus.ACTIVE)
         .order_by(Product.created_at.desc(), Product.id.desc()).limit(bindparam("limit")),
         "by_slug": by_slug,
-        # The product page shows every image and variant: the images come with the product (a few rows), the
-        # variants in one more query (joining both would multiply their rows), built here once where
-        # selectinload() would build its own on every page.
-        "page": by_slug.options(joinedload(Product.images), lazyload(Product.variants)),
-        "page_variants": select(Variant).where(Variant.product_id == bindparam("product_id")).order_by(Variant.position),
+        "id_by_id": select(Product.id).where(Product.status == ProductStatus.ACTIVE, Product.id == bindparam("id")),
     }
 
 
@@ -643,11 +637,8 @@ def visible_product(slug: str) -> Product | None:
     return db.session.scalar(_visible_statements()["by_slug"], {"slug": slug})
 
 
-def product_for_page(slug: str) -> Product | None:
-    """visible_product() with what its page shows (images and variants) loaded in two queries."""
-    statements = _visible_statements()
-    product = db.session.scalars(statements["page"], {"slug": slug}).unique().first()
-    if product is not None and "variants" not in inspect(product).dict:
-        variants = list(db.session.scalars(statements["page_variants"], {"product_id": product.id}))
-        set_committed_value(product, "variants", variants)
-    return product
+def visible_product_id(raw) -> int | None:
+    """The id of the active product that `raw` (text from a URL) names, or None."""
+    product_id = parse_id(raw)
+    return db.session.scalar(_visible_statements()["id_by_id"], {"id": product_id}) if product_id else None
+

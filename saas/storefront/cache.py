@@ -34,7 +34,7 @@ HOST_TIMEOUT = 300
 LOCAL_HOST_TIMEOUT = 10
 CACHED_ENDPOINTS = {
     "storefront.home", "storefront.product", "storefront.collection", "storefront.page", "storefront.search",
-    "storefront.sitemap", "storefront.robots",
+    "storefront.sitemap", "storefront.robots", "storefront.recommendations",
 }
 SKIPPED_HEADERS = {"set-cookie", "date", "content-length", "content-encoding", "x-cache", "vary"}
 UNCACHED_PREFIXES = ("/static/", "/theme-assets/", "/media/", "/cart")

@@ -264,20 +264,21 @@ def _related_statements() -> tuple:
 
 
 class RelatedCards:
-    """related() for a product page, read on first use with as many cards as the page shows: the section asks
-    for related[:n] and gets n (up to MAX_RELATED); iterating it as a whole gives the first DEFAULT_RELATED."""
+    """related() for the recommendations fragment, read on first use with as many cards as the section shows: it
+    asks for related[:n] and gets n (up to MAX_RELATED); iterating it as a whole gives the first DEFAULT_RELATED."""
 
     DEFAULT_RELATED = 8
     MAX_RELATED = 48
+    performed = True
 
-    def __init__(self, product: Product):
-        self.product = product
+    def __init__(self, product_id: int):
+        self.product_id = product_id
         self._loaded: dict[int, list] = {}
 
     def _first(self, limit: int) -> list:
         limit = max(0, min(int(limit), self.MAX_RELATED))
         if limit not in self._loaded:
-            self._loaded[limit] = related(self.product, limit) if limit else []
+            self._loaded[limit] = related(self.product_id, limit) if limit else []
         return self._loaded[limit]
 
     def __getitem__(self, index):
@@ -296,10 +297,18 @@ class RelatedCards:
         return bool(self._first(self.DEFAULT_RELATED))
 
 
-def related(product: Product, limit: int = 8) -> list[cards.Card]:
+class RelatedLater(tuple):
+    """`related` on the product page itself: no cards yet. The section leaves a placeholder that store.js fills
+    from /recommendations/products once the page has loaded, as Shopify's themes do, so building the product page
+    doesn't wait on its neighbours."""
+
+    performed = False
+
+
+def related(product_id: int, limit: int = 8) -> list[cards.Card]:
     """Other active products from the product's collections, else the newest ones, as cards."""
     same_collections, newest = _related_statements()
-    params = {"product_id": product.id, "limit": limit}
+    params = {"product_id": product_id, "limit": limit}
     return cards.cards(same_collections, params) or cards.cards(newest, params)
 
 

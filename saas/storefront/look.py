@@ -286,13 +286,30 @@ def _render_sections(env, composition: dict, shared: dict) -> Markup:
         section = composition["sections"][section_id]
         if section.get("disabled"):
             continue
-        blocks = [{"id": block_id, **section["blocks"][block_id]} for block_id in section["block_order"]]
-        template = env.get_template(f"sections/{section['type']}.html")
-        html = template.render({**shared, "section": {"id": section_id, "type": section["type"],
-                                                      "settings": section["settings"], "blocks": blocks}})
+        html = _render_section(env, section_id, section, shared)
         parts.append(Markup(f'<div class="section section--{section["type"]}" id="section-{section_id}" '
-                            f'data-section-id="{section_id}">') + Markup(html) + Markup("</div>"))
+                            f'data-section-id="{section_id}">') + html + Markup("</div>"))
     return Markup("\n").join(parts)
+
+
+def _render_section(env, section_id: str, section: dict, shared: dict) -> Markup:
+    blocks = [{"id": block_id, **section["blocks"][block_id]} for block_id in section["block_order"]]
+    template = env.get_template(f"sections/{section['type']}.html")
+    return Markup(template.render({**shared, "section": {"id": section_id, "type": section["type"],
+                                                         "settings": section["settings"], "blocks": blocks}}))
+
+
+def render_section(page: str, section_id: str, section_type: str, context: dict,
+                   look: tuple[Theme, dict] | None = None, preview: bool = False) -> Markup | None:
+    """One shown section of a page on its own, without its wrapper, for a script that fills it in after the page
+    has loaded; None when the page has no shown section of that id and type."""
+    theme, data = look or published()
+    composition = data["templates"].get(page) if page in PAGES else None
+    section = composition["sections"].get(section_id) if composition and isinstance(section_id, str) else None
+    if section is None or section.get("disabled") or section["type"] != section_type:
+        return None
+    shared = {**context, **_translators(), "settings": data["settings"], "page_type": page, "preview": preview}
+    return _render_section(theme.environment, section_id, section, shared)
 
 
 def subscribe(email: str) -> bool:

@@ -21,7 +21,7 @@ IN_STOCK = f"{SCHEMA}/InStock"
 OUT_OF_STOCK = f"{SCHEMA}/OutOfStock"
 BACK_ORDER = f"{SCHEMA}/BackOrder"
 DESCRIPTION_LIMIT = 5000  # of a JSON-LD description
-DISALLOWED = ("/cart", "/checkout", "/account", "/search")
+DISALLOWED = ("/cart", "/checkout", "/account", "/search", "/recommendations")
 
 _DROPPED_ELEMENTS = re.compile(r"<(script|style|template)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)

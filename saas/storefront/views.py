@@ -8,6 +8,7 @@ from sqlalchemy import select
 from werkzeug.security import safe_join
 
 from saas.catalog import collections as catalog_collections
+from saas.catalog import product_page
 from saas.catalog import services as catalog
 from saas.catalog.models import Collection, Product, ProductStatus
 from saas.content import services as content
@@ -53,7 +54,7 @@ def home():
 
 @bp.get("/products/<slug>")
 def product(slug):
-    found = catalog.product_for_page(slug)
+    found = product_page.product_for_page(slug)
     if found is None:
         moved_to = catalog.redirect_target("product", slug)
         target = db.session.scalar(select(Product).where(Product.id == moved_to)) if moved_to else None
@@ -71,11 +72,30 @@ def product(slug):
     return _render(
         "product", product=found, variant=variant, available=available,
         availability=listing.availability_text(variant, g.tenant),
-        variants_json=Markup(listing.variants_json(found, g.tenant)), related=listing.RelatedCards(found),
+        variants_json=Markup(listing.variants_json(found, g.tenant)), related=listing.RelatedLater(),
         page_title=f"{found.seo_title or found.title} · {g.tenant.name}",
         page_description=seo.meta_description(found.seo_description or found.description_html or found.title),
         canonical_url=url, og_type="product", og_image=images[0] if images else None, jsonld=jsonld,
     )
+
+
+@bp.get("/recommendations/products")
+def recommendations():
+    """A product page's related-products section on its own, which store.js fetches once the page has loaded."""
+    product_id = catalog.visible_product_id(request.args.get("product_id", ""))
+    token = request.args.get("preview")
+    preview_look = look.look_for_preview(token, g.tenant.id) if token else None
+    html = None
+    if product_id is not None:
+        g.promotion_badges = frame.badges(g.tenant.currency)
+        html = look.render_section(
+            "product", request.args.get("section_id", ""), "related-products",
+            {"tenant": g.tenant, "promotion_badges": g.promotion_badges, "related": listing.RelatedCards(product_id)},
+            look=preview_look or frame.published_look(), preview=preview_look is not None)
+    headers = {"Content-Type": "text/html; charset=utf-8", "X-Robots-Tag": "noindex"}
+    if preview_look is not None:
+        headers["Cache-Control"] = "no-store"
+    return (html, 200, headers) if html is not None else ("", 404, headers)
 
 
 @bp.get("/collections/<slug>")

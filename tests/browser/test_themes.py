@@ -122,6 +122,10 @@ def test_theme_pages_in_the_browser(page, live_server, shop, screenshot, check_a
     check_a11y(page)
 
     page.goto(live_server.store_url(SLUG, f"/products/{shop['product']}"))
+    # Related products come on their own once the page has loaded: the collection's other four.
+    page.mouse.wheel(0, 3000)
+    expect(page.locator(".section--related-products .product-card")).to_have_count(4)
+    assert any("/recommendations/products?" in url for url in requests)
     _load_lazy_images(page)
     screenshot(page, f"{theme_name}-product")
     check_a11y(page)

@@ -179,3 +179,15 @@ def test_a_host_taken_over_by_another_store_never_serves_the_old_stores_pages(sh
     for _ in range(3):
         html = shopper.get("/products/kemeja-parang").get_data(as_text=True)
         assert "Toko Baru" in html and "Batik Sari<" not in html
+
+
+def test_related_products_are_cached_like_pages_and_dropped_with_them(shop, store, create_product, count_queries):
+    shopper, product = shop
+    url = f"/recommendations/products?product_id={product.id}&section_id=related"
+    first = warm(shopper, url)
+    with count_queries() as queries:
+        again = shopper.get(url)
+    assert queries == [] and again.data == first.data
+    create_product(store, title="Kemeja Kawung", status="active")
+    fresh = shopper.get(url)
+    assert fresh.headers["X-Cache"] == "MISS" and "Kemeja Kawung" in fresh.get_data(as_text=True)

@@ -1,6 +1,8 @@
 """Pages built without the page cache stay cheap: a fixed number of queries however much a page shows, helpers
 that skip repeated work give the same answers as the slow path, and the shortcuts never cross stores."""
+import html
 import io
+import re
 
 import pytest
 from flask import g
@@ -65,6 +67,15 @@ def _count(client, count_queries, path):
     return len(queries), response.get_data(as_text=True)
 
 
+def _recommendations(client, product_html):
+    """The related-products section that store.js fills the product page's placeholder with."""
+    found = re.search(r'data-recommendations="([^"]+)"', product_html)
+    assert found, "the product page has no related-products placeholder"
+    response = client.get(html.unescape(found.group(1)))
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
 def test_product_page_queries_do_not_grow_with_related_products_or_images(store, create_product, store_client, ctx,
                                                                          count_queries):
     shelf = _shelf(ctx, store)
@@ -76,10 +87,19 @@ def test_product_page_queries_do_not_grow_with_related_products_or_images(store,
     with ctx(store.id) as session:
         catalog.add_image(session.get(Product, (store.id, main.id)), _jpeg(), "more.jpg")
         session.commit()
-    many, html = _count(client, count_queries, f"/products/{main.slug}")
+    many, page = _count(client, count_queries, f"/products/{main.slug}")
     assert many == few
-    assert html.count('class="product-card"') == 4  # the related section's default limit
-    assert 'alt="Q5 0"' in html and 'class="product-card__second"' in html
+    assert 'class="product-card"' not in page  # related products come on their own, after the page
+    related_url = html.unescape(re.search(r'data-recommendations="([^"]+)"', page).group(1))
+    with count_queries() as queries:
+        related = _recommendations(client, page)
+    assert related.count('class="product-card"') == 4  # the related section's default limit
+    assert 'alt="Q5 0"' in related and 'class="product-card__second"' in related
+    _fill(ctx, store, create_product, shelf, 6, images=2, prefix="S")
+    client.get(related_url)  # the store changed: its frame (look, badges) is read again once
+    with count_queries() as more_queries:
+        assert client.get(related_url).status_code == 200
+    assert len(more_queries) == len(queries)
 
 
 def test_related_cards_show_what_a_fully_loaded_product_shows(store, create_product, store_client, ctx):
@@ -87,7 +107,7 @@ def test_related_cards_show_what_a_fully_loaded_product_shows(store, create_prod
     shelf = _shelf(ctx, store)
     main, other = _fill(ctx, store, create_product, shelf, 2, images=2)
     client = store_client(store)
-    html = client.get(f"/products/{main.slug}").get_data(as_text=True)
+    html = _recommendations(client, client.get(f"/products/{main.slug}").get_data(as_text=True))
     with ctx(store.id) as session:
         full = session.get(Product, (store.id, other.id))
         keys = full.images[0].media.renditions["webp"]
@@ -187,10 +207,15 @@ def test_product_page_and_cards_stay_in_their_store(create_store, create_product
     mine = _fill(ctx, a, create_product, shelf, 2, images=1, prefix="Mine")
     other_shelf = _shelf(ctx, b)
     _fill(ctx, b, create_product, other_shelf, 2, images=1, prefix="Theirs")
-    html = store_client(a).get(f"/products/{mine[0].slug}").get_data(as_text=True)
-    assert "Mine1" in html and "Theirs" not in html
+    client = store_client(a)
+    page = client.get(f"/products/{mine[0].slug}").get_data(as_text=True)
+    related = _recommendations(client, page)
+    assert "Mine0" in page and "Mine1" in related and "Theirs" not in page + related
     theirs_slug = "theirs0"
-    assert store_client(a).get(f"/products/{theirs_slug}").status_code == 404
+    assert client.get(f"/products/{theirs_slug}").status_code == 404
+    their_product = next(p for p in _fill(ctx, b, create_product, other_shelf, 1, images=1, prefix="Lain"))
+    stray = client.get(f"/recommendations/products?product_id={their_product.id}&section_id=related")
+    assert stray.status_code == 404 and "Theirs" not in stray.get_data(as_text=True)
 
 
 def test_key_url_reuses_the_prefix_only_where_it_is_the_same(app, store):
@@ -343,7 +368,8 @@ def test_a_page_that_queued_a_job_does_not_release_it(app, store, create_product
         return real_related(found, limit)
 
     monkeypatch.setattr(listing, "related", related_and_a_job)
-    assert store_client(store).get(f"/products/{product.slug}").status_code == 200
+    client = store_client(store)
+    assert _recommendations(client, client.get(f"/products/{product.slug}").get_data(as_text=True)).strip() == ""
     assert sent == []
 
 
@@ -415,7 +441,8 @@ def test_the_related_section_shows_as_many_cards_as_it_is_set_to(store, create_p
     main = _fill(ctx, store, create_product, shelf, 1, images=0, prefix="Utama")[0]
     _fill(ctx, store, create_product, shelf, 14, images=1)
     client = store_client(store)
-    assert client.get(f"/products/{main.slug}").get_data(as_text=True).count('class="product-card"') == 4
+    assert _recommendations(client, client.get(f"/products/{main.slug}").get_data(as_text=True)).count(
+        'class="product-card"') == 4
     with ctx(store.id) as session:
         theme, data = look.start_draft("minimal")
         product_page = data["templates"]["product"]
@@ -424,4 +451,5 @@ def test_the_related_section_shows_as_many_cards_as_it_is_set_to(store, create_p
         look.save_draft(theme, data)
         look.publish()
         session.commit()
-    assert client.get(f"/products/{main.slug}").get_data(as_text=True).count('class="product-card"') == 12
+    assert _recommendations(client, client.get(f"/products/{main.slug}").get_data(as_text=True)).count(
+        'class="product-card"') == 12

@@ -143,23 +143,92 @@ def test_collection_page_queries_do_not_grow_with_products(store, create_product
     assert len(many) == len(few)
 
 
-def test_draft_preview_needs_a_members_token(store, create_user, store_client, ctx, app):
-    owner_id = None
-    with ctx(store.id) as session:
-        from saas.tenants.models import Membership
+def _draft_with(store, ctx, page, section_id, setting, value) -> int:
+    """Save a draft of the minimal theme with one section setting changed; returns the owner's user id."""
+    from saas.tenants.models import Membership
 
+    with ctx(store.id) as session:
         owner_id = session.scalar(select(Membership.user_id).where(Membership.tenant_id == store.id))
         theme, data = look.start_draft("minimal")
-        data["templates"]["home"]["sections"]["hero"]["settings"]["heading"] = "Draf rahasia"
+        data["templates"][page]["sections"][section_id]["settings"][setting] = value
         look.save_draft(theme, data)
         session.commit()
-        with app.test_request_context():
-            good = look.preview_token(store.id, owner_id)
-            stranger = look.preview_token(store.id, create_user().id)
-            other_store = look.preview_token(store.id + 1, owner_id)
+    return owner_id
+
+
+def test_draft_preview_needs_a_members_token(store, create_user, store_client, ctx, app):
+    owner_id = _draft_with(store, ctx, "home", "hero", "heading", "Draf rahasia")
+    with app.test_request_context():
+        good = look.preview_token(store.id, owner_id)
+        stranger = look.preview_token(store.id, create_user().id)
+        other_store = look.preview_token(store.id + 1, owner_id)
     client = store_client(store)
     assert "Draf rahasia" not in client.get("/").get_data(as_text=True)
     previewed = client.get(f"/?preview={good}")
     assert "Draf rahasia" in previewed.get_data(as_text=True) and previewed.headers["X-Robots-Tag"] == "noindex"
     for token in (stranger, other_store, "nonsense", good[:-3] + "abc"):
         assert "Draf rahasia" not in client.get(f"/?preview={token}").get_data(as_text=True)
+
+
+def _related_setup(store, create_product, ctx, n=3):
+    made = [create_product(store, title=f"Tenun {i}", status="active") for i in range(n)]
+    with ctx(store.id) as session:
+        shelf = collections.save_collection(session.get(Tenant, store.id), None, title="Tenun")
+        collections.add_products(shelf, [p.id for p in made])
+        session.commit()
+    return made
+
+
+def test_related_products_come_after_the_page_from_their_own_url(store, create_product, store_client, ctx):
+    main, *others = _related_setup(store, create_product, ctx)
+    client = store_client(store)
+    page = client.get(f"/products/{main.slug}").get_data(as_text=True)
+    assert "Tenun 1" not in page  # the page is built without them
+    url = re.search(r'data-recommendations="([^"]+)"', page).group(1).replace("&amp;", "&")
+    assert url == f"/recommendations/products?product_id={main.id}&section_id=related"
+    related = client.get(url)
+    assert related.status_code == 200 and related.headers["X-Robots-Tag"] == "noindex"
+    html = related.get_data(as_text=True)
+    assert "Anda mungkin juga suka" in html and "<html" not in html
+    assert all(f'href="/products/{p.slug}"' in html for p in others)
+    assert f'href="/products/{main.slug}"' not in html
+    assert "Disallow: /recommendations" in client.get("/robots.txt").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("query", [
+    "", "product_id=", "product_id=abc", "product_id=-1", "product_id=" + "9" * 40, "product_id=١٢", "section_id=related",
+    "product_id={id}", "product_id={id}&section_id=main", "product_id={id}&section_id=nope",
+    "product_id={id}&section_id[]=x", "product_id={id}&section_id=%3Cscript%3E", "product_id={draft}&section_id=related",
+])
+def test_recommendations_for_nothing_it_can_show_are_404s(store, create_product, store_client, ctx, query):
+    main, _other = _related_setup(store, create_product, ctx, 2)
+    draft = create_product(store, title="Draf")
+    response = store_client(store).get("/recommendations/products?" + query.format(id=main.id, draft=draft.id))
+    assert response.status_code == 404 and response.get_data(as_text=True) == ""
+
+
+def test_a_hidden_related_section_is_not_served(store, create_product, store_client, ctx):
+    main, _other = _related_setup(store, create_product, ctx, 2)
+    with ctx(store.id) as session:
+        theme, data = look.start_draft("minimal")
+        data["templates"]["product"]["sections"]["related"]["disabled"] = True
+        look.save_draft(theme, data)
+        look.publish()
+        session.commit()
+    client = store_client(store)
+    assert "data-recommendations" not in client.get(f"/products/{main.slug}").get_data(as_text=True)
+    assert client.get(f"/recommendations/products?product_id={main.id}&section_id=related").status_code == 404
+
+
+def test_recommendations_in_a_preview_show_the_draft(store, create_product, store_client, ctx, app):
+    main, _other = _related_setup(store, create_product, ctx, 2)
+    owner_id = _draft_with(store, ctx, "product", "related", "heading", "Pilihan <b>draf</b>")
+    with app.test_request_context():
+        token = look.preview_token(store.id, owner_id)
+    client = store_client(store)
+    url = f"/recommendations/products?product_id={main.id}&section_id=related"
+    assert "Pilihan" not in client.get(url).get_data(as_text=True)
+    previewed = client.get(f"{url}&preview={token}")
+    assert "Pilihan &lt;b&gt;draf&lt;/b&gt;" in previewed.get_data(as_text=True)
+    assert previewed.headers["Cache-Control"] == "no-store"
+    assert "Pilihan" not in client.get(f"{url}&preview=nonsense").get_data(as_text=True)

@@ -241,3 +241,42 @@ if (checkout) {
     if (watched.includes(event.target.name)) refresh();
   });
 }
+
+// Related products: the product page is built without them, and the section comes on its own (cached like any
+// page) as it nears the screen. Without this script the page simply ends after the product.
+const previewToken = new URLSearchParams(window.location.search).get("preview");
+for (const slot of document.querySelectorAll("[data-recommendations]")) {
+  const fill = async () => {
+    const url = new URL(slot.dataset.recommendations, window.location.href);
+    if (previewToken) url.searchParams.set("preview", previewToken);
+    try {
+      const response = await fetch(url, { credentials: "same-origin" });
+      if (!response.ok) return;
+      const section = document.createElement("template");
+      section.innerHTML = await response.text();
+      if (previewToken) {  // keep the merchant in the draft, as preview.js does for the rest of the page
+        for (const link of section.content.querySelectorAll("a[href]")) {
+          const target = new URL(link.href, window.location.href);
+          if (target.origin === window.location.origin) {
+            target.searchParams.set("preview", previewToken);
+            link.href = target.toString();
+          }
+        }
+      }
+      slot.replaceWith(section.content);
+    } catch {
+      // the page is whole without them
+    }
+  };
+  if ("IntersectionObserver" in window) {
+    const watcher = new IntersectionObserver((entries) => {
+      if (entries.some((entry) => entry.isIntersecting)) {
+        watcher.disconnect();
+        fill();
+      }
+    }, { rootMargin: "0px 0px 600px 0px" });
+    watcher.observe(slot);
+  } else {
+    fill();
+  }
+}
