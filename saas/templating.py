@@ -21,6 +21,14 @@ def format_money(amount_minor: int, currency: str) -> str:
     return _format_money_cached(amount_minor, currency, locale)
 
 
+def money_formatter(currency: str):
+    """format_money() for one currency, with the locale looked up once: for code that formats many prices."""
+    locale = get_locale()
+    if locale is None:
+        return lambda amount_minor: _format_money(amount_minor, currency, None)
+    return lambda amount_minor: _format_money_cached(amount_minor, currency, locale)
+
+
 def _format_money(amount_minor: int, currency: str, locale) -> str:
     factor = MINOR_UNITS.get(currency, 100)
     value = Decimal(amount_minor) / factor  # exact: no float ever touches money

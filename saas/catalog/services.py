@@ -620,8 +620,8 @@ def _visible_statements() -> dict:
     active = select(Product).where(Product.status == ProductStatus.ACTIVE)
     by_slug = active.where(Product.slug == bindparam("slug"))
     return {
-        "newest": cards.select_cards().where(Product.status == ProductStatus.ACTIVE)
-        .order_by(Product.created_at.desc(), Product.id.desc()).limit(bindparam("limit")),
+        "newest": cards.PreparedCards(cards.select_cards().where(Product.status == ProductStatus.ACTIVE)
+                                      .order_by(Product.created_at.desc(), Product.id.desc()).limit(bindparam("limit"))),
         "by_slug": by_slug,
         "id_by_id": select(Product.id).where(Product.status == ProductStatus.ACTIVE, Product.id == bindparam("id")),
     }
@@ -629,7 +629,7 @@ def _visible_statements() -> dict:
 
 def visible_products(limit: int = 24) -> list[cards.Card]:
     """The newest active products, as cards."""
-    return cards.cards(_visible_statements()["newest"], {"limit": limit})
+    return _visible_statements()["newest"](limit=limit)
 
 
 def visible_product(slug: str) -> Product | None:

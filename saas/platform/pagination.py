@@ -38,12 +38,25 @@ def paginate(statement, page_arg, per_page: int, load=None) -> Page:
 def paginate_statements(page_statement, count_statement, params: dict, page_arg, per_page: int, load=None) -> Page:
     """paginate() for statements built once: page_statement takes :limit and :offset, count_statement counts
     its rows, and both take `params`."""
+    total = db.session.scalar(count_statement, params)
+    number = _page_number(page_arg, total, per_page)
+    rows = db.session.execute(page_statement, {**params, "limit": per_page, "offset": (number - 1) * per_page})
+    items = load(rows.all()) if load else rows.scalars().all()
+    return Page(list(items), number, per_page, total)
+
+
+def paginate_reads(count, read_page, params: dict, page_arg, per_page: int) -> Page:
+    """paginate_statements() for prepared reads: count(**params) is the total, read_page(**params, limit=,
+    offset=) the page's items."""
+    total = count(**params)
+    number = _page_number(page_arg, total, per_page)
+    return Page(list(read_page(**params, limit=per_page, offset=(number - 1) * per_page)), number, per_page, total)
+
+
+def _page_number(page_arg, total: int, per_page: int) -> int:
+    """The page asked for (any text; bad values mean page 1), at most the last one."""
     try:
         number = max(1, int(page_arg or 1))
     except (TypeError, ValueError):
         number = 1
-    total = db.session.scalar(count_statement, params)
-    number = min(number, max(1, math.ceil(total / per_page)))
-    rows = db.session.execute(page_statement, {**params, "limit": per_page, "offset": (number - 1) * per_page})
-    items = load(rows.all()) if load else rows.scalars().all()
-    return Page(list(items), number, per_page, total)
+    return min(number, max(1, math.ceil(total / per_page)))

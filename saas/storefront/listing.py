@@ -10,10 +10,10 @@ from sqlalchemy import bindparam, func, or_, select
 from saas.catalog.models import CollectionProduct, Product, ProductStatus, StockState, Variant
 from saas.catalog import cards
 from saas.catalog.services import can_sell
-from saas.extensions import db
 from saas.money import MoneyError, money_input, parse_money
-from saas.platform.pagination import paginate, paginate_statements
+from saas.platform.pagination import paginate_reads, paginate_statements
 from saas.ids import parse_id
+from saas.tenants.prepared import PreparedRead
 
 PER_PAGE = 24
 SORTS = {
@@ -183,7 +183,16 @@ def collection_page(collection, filters: CollectionFilters, page_arg):
               "vendors": [v.lower() for v in filters.vendors]}
     for group, values in enumerate(by_option.values()):
         params.update({f"option_values_{group}_{n}": values for n in (1, 2, 3)})
-    return paginate_statements(page, count, params, page_arg, PER_PAGE, load=cards.from_rows)
+    if filters.vendors or by_option:  # lists of values (IN): the ORM expands them
+        return paginate_statements(page, count, params, page_arg, PER_PAGE, load=cards.from_rows)
+    read_count, read_page = _prepared_listing(page, count)
+    return paginate_reads(lambda **values: read_count.first(**values)[0], read_page, params, page_arg, PER_PAGE)
+
+
+@functools.lru_cache(maxsize=512)
+def _prepared_listing(page, count) -> tuple[PreparedRead, cards.PreparedCards]:
+    """The prepared reads of one kind of collection page without value lists, built once per process."""
+    return PreparedRead(count), cards.PreparedCards(page)
 
 
 @functools.cache
@@ -192,14 +201,14 @@ def _facet_statements(in_collection: bool) -> tuple:
     options = _active_products(in_collection, Product.options).limit(500)
     vendors = (_active_products(in_collection, Product.vendor).where(Product.vendor != "")
                .group_by(Product.vendor).order_by(Product.vendor).limit(50))
-    return options, vendors
+    return PreparedRead(options), PreparedRead(vendors)
 
 
 def option_values(collection) -> list[dict]:
     """The option names and values of the collection's products, for the filter (one query)."""
     statement = _facet_statements(collection.id is not None)[0]
     merged: dict[str, list] = {}
-    for options in db.session.scalars(statement, {"collection_id": collection.id}):
+    for (options,) in statement.rows(collection_id=collection.id):
         for option in options or []:
             values = merged.setdefault(option["name"], [])
             values.extend(v for v in option["values"] if v not in values)
@@ -208,7 +217,7 @@ def option_values(collection) -> list[dict]:
 
 def vendors_in(collection) -> list[str]:
     statement = _facet_statements(collection.id is not None)[1]
-    return list(db.session.scalars(statement, {"collection_id": collection.id}))
+    return [vendor for (vendor,) in statement.rows(collection_id=collection.id)]
 
 
 def chosen_variant(product: Product, args) -> Variant:
@@ -227,28 +236,30 @@ def chosen_variant(product: Product, args) -> Variant:
     return next((v for v in variants if can_sell(v)), variants[0])
 
 
-def availability_text(variant: Variant, tenant) -> str:
+def availability_text(variant: Variant, tenant, gettext=_) -> str:
     if not variant.track_stock:
-        return _("In stock")
+        return gettext("In stock")
     if variant.stock <= 0:
-        return _("Available to order") if variant.allow_backorder else _("Sold out")
+        return gettext("Available to order") if variant.allow_backorder else gettext("Sold out")
     threshold = variant.low_stock_threshold if variant.low_stock_threshold is not None else tenant.low_stock_threshold
     if variant.stock <= threshold:
-        return _("Only %(n)d left", n=variant.stock)
-    return _("In stock")
+        return gettext("Only %(n)d left", n=variant.stock)
+    return gettext("In stock")
 
 
-def variants_json(product: Product, tenant) -> str:
+def variants_json(product: Product, tenant, gettext=_) -> str:
     """The variants for the picker script; `<` is escaped so that merchant text can't close the script tag."""
-    from saas.templating import format_money
+    from saas.templating import money_formatter
 
+    money = money_formatter(tenant.currency)
     data = [{
-        "id": str(v.id), "options": v.option_values, "price": format_money(v.price, tenant.currency),
-        "compare_at": format_money(v.compare_at_price, tenant.currency) if v.compare_at_price and v.compare_at_price > v.price else "",
+        "id": str(v.id), "options": v.option_values, "price": money(v.price),
+        "compare_at": money(v.compare_at_price) if v.compare_at_price and v.compare_at_price > v.price else "",
         "available": can_sell(v),
-        "availability": availability_text(v, tenant), "image": str(v.image_id or ""), "sku": v.sku or "",
+        "availability": availability_text(v, tenant, gettext), "image": str(v.image_id or ""), "sku": v.sku or "",
     } for v in product.variants]
-    text = json.dumps({"variants": data, "sold_out": _("Sold out"), "add": _("Add to cart")}, ensure_ascii=False)
+    text = json.dumps({"variants": data, "sold_out": gettext("Sold out"), "add": gettext("Add to cart")},
+                      ensure_ascii=False)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
@@ -259,8 +270,8 @@ def _related_statements() -> tuple:
     neighbours = select(CollectionProduct.product_id).where(CollectionProduct.collection_id.in_(in_same))
     others = (cards.select_cards().where(Product.id != bindparam("product_id"), Product.status == ProductStatus.ACTIVE)
               .limit(bindparam("limit")))
-    return (others.where(Product.id.in_(neighbours)).order_by(Product.id.desc()),
-            others.order_by(Product.created_at.desc()))
+    return (cards.PreparedCards(others.where(Product.id.in_(neighbours)).order_by(Product.id.desc())),
+            cards.PreparedCards(others.order_by(Product.created_at.desc())))
 
 
 class RelatedCards:
@@ -308,8 +319,7 @@ class RelatedLater(tuple):
 def related(product_id: int, limit: int = 8) -> list[cards.Card]:
     """Other active products from the product's collections, else the newest ones, as cards."""
     same_collections, newest = _related_statements()
-    params = {"product_id": product_id, "limit": limit}
-    return cards.cards(same_collections, params) or cards.cards(newest, params)
+    return same_collections(product_id=product_id, limit=limit) or newest(product_id=product_id, limit=limit)
 
 
 def search(query: str) -> tuple[list, int, str | None]:

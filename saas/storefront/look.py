@@ -263,6 +263,11 @@ def render_snippet(name: str, context: dict) -> str:
     return theme.environment.get_template(f"snippets/{name}.html").render({**context, "settings": data["settings"]})
 
 
+def bound_gettext():
+    """gettext() bound to this request's catalog, for code that translates many strings for one page."""
+    return _translators()["_"]
+
+
 def _translators() -> dict:
     """The theme's gettext functions bound to this request's catalog once, rather than looked up on each of a
     page's many calls. They behave as Flask-Babel's do (theme_globals installs those for anything else)."""

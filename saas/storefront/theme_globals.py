@@ -1,16 +1,17 @@
 """What theme templates may use. Themes run sandboxed: only these names, no app internals."""
 import functools
+from typing import NamedTuple
 
 from flask import current_app, g, url_for
 from flask_babel import gettext, ngettext
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload
 
 from saas.catalog import cards
 from saas.extensions import db
-from saas.storage.images import media_url, srcset
+from saas.storage.images import Picture, media_url, srcset
 from saas.templating import format_money
 from saas.ids import parse_id
+from saas.tenants.prepared import PreparedRead
 
 
 def _product(product_id):
@@ -35,11 +36,21 @@ def _collection_products(collection, limit=12):
         return []
     limit = max(1, min(int(limit or 12), 48))
     # As collections.products_in(), active ones only, as cards.
-    return cards.cards(_statements()["collection_products"], {"collection_id": collection.id, "limit": limit})
+    return _statements()["collection_products"](collection_id=collection.id, limit=limit)
+
+
+class CollectionCard(NamedTuple):
+    id: int
+    slug: str
+    title: str
+    image: Picture | None
 
 
 def _collections(ids=None):
-    found = list(db.session.scalars(_statements()["collections"]).unique())  # with their images: no query per card
+    found = [CollectionCard(collection_id, slug, title, Picture(media_id, width, height, renditions or {}, alt or "")
+                            if media_id is not None else None)
+             for collection_id, slug, title, media_id, width, height, renditions, alt
+             in _statements()["collections"].rows()]  # with their images: no query per card
     if ids:
         wanted = [str(i) for i in ids]
         found = sorted((c for c in found if str(c.id) in wanted), key=lambda c: wanted.index(str(c.id)))
@@ -50,14 +61,18 @@ def _collections(ids=None):
 def _statements() -> dict:
     """Built once per process (the tenant filter is added when they run)."""
     from saas.catalog.models import Collection, CollectionProduct, Product, ProductStatus
+    from saas.storage.models import MediaFile
 
     return {
-        "collection_products": (
+        "collection_products": cards.PreparedCards(
             cards.select_cards().join(CollectionProduct, CollectionProduct.product_id == Product.id)
             .where(CollectionProduct.collection_id == bindparam("collection_id"), Product.status == ProductStatus.ACTIVE)
             .order_by(CollectionProduct.position, Product.created_at.desc()).limit(bindparam("limit"))
         ),
-        "collections": select(Collection).options(joinedload(Collection.image)).order_by(Collection.title),
+        "collections": PreparedRead(
+            select(Collection.id, Collection.slug, Collection.title, MediaFile.id, MediaFile.width, MediaFile.height,
+                   MediaFile.renditions, MediaFile.alt)
+            .outerjoin(Collection.image).order_by(Collection.title, Collection.id)),
     }
 
 

@@ -24,8 +24,9 @@ bp.teardown_request(transactions.end_read_only_transaction)
 def _render(page_type: str, status: int = 200, **context):
     tenant = g.tenant
     context.setdefault("page_title", tenant.name)
-    context.setdefault("page_description", _("Shop online at %(name)s.", name=tenant.name))
-    if "canonical_url" not in context:  # not setdefault(): request.base_url is worked out on first use
+    if "page_description" not in context:  # not setdefault(), here and below: the default costs something
+        context["page_description"] = _("Shop online at %(name)s.", name=tenant.name)
+    if "canonical_url" not in context:
         context["canonical_url"] = request.base_url
     token = request.args.get("preview")
     preview_look = look.look_for_preview(token, tenant.id) if token else None
@@ -69,10 +70,11 @@ def product(slug):
     jsonld = seo.jsonld_script(seo.product_jsonld(found, g.tenant, url, images)) + seo.jsonld_script(
         seo.breadcrumbs_jsonld(trail))
     available = catalog.can_sell(variant)
+    gettext = look.bound_gettext()
     return _render(
         "product", product=found, variant=variant, available=available,
-        availability=listing.availability_text(variant, g.tenant),
-        variants_json=Markup(listing.variants_json(found, g.tenant)), related=listing.RelatedLater(),
+        availability=listing.availability_text(variant, g.tenant, gettext),
+        variants_json=Markup(listing.variants_json(found, g.tenant, gettext)), related=listing.RelatedLater(),
         page_title=f"{found.seo_title or found.title} · {g.tenant.name}",
         page_description=seo.meta_description(found.seo_description or found.description_html or found.title),
         canonical_url=url, og_type="product", og_image=images[0] if images else None, jsonld=jsonld,

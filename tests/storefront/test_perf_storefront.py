@@ -453,3 +453,25 @@ def test_the_related_section_shows_as_many_cards_as_it_is_set_to(store, create_p
         session.commit()
     assert _recommendations(client, client.get(f"/products/{main.slug}").get_data(as_text=True)).count(
         'class="product-card"') == 12
+
+
+def test_prepared_reads_show_only_the_stores_own_products_collections_and_vendors(create_store, create_product,
+                                                                                  store_client, ctx):
+    """The same slugs and titles in two stores: each list, facet and count that a prepared read fills is its own."""
+    a, b = create_store(), create_store()
+    for store, vendor in ((a, "Penenun Kita"), (b, "Penenun Lain")):
+        shelf = _shelf(ctx, store, "Tenun")
+        made = _fill(ctx, store, create_product, shelf, 3, images=1, prefix="Kain")
+        with ctx(store.id) as session:
+            for product in made:
+                session.get(Product, (store.id, product.id)).vendor = vendor
+            session.commit()
+    mine = store_client(a)
+    for path in ("/", "/collections/all", "/collections/tenun", "/collections/tenun?sort=price-asc&page=1"):
+        html = mine.get(path).get_data(as_text=True)
+        assert "Penenun Kita" in html and "Penenun Lain" not in html, path
+    listing_html = mine.get("/collections/tenun").get_data(as_text=True)
+    assert listing_html.count('class="product-card"') == 3
+    product_html = mine.get("/products/kain0").get_data(as_text=True)
+    related = _recommendations(mine, product_html)
+    assert related.count('class="product-card"') == 2 and "Penenun Lain" not in related
