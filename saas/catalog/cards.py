@@ -87,6 +87,9 @@ class PreparedCards:
 
     def __call__(self, **params) -> list[Card]:
         rows = self._rows.rows(**params)
+        # Each read sees its own snapshot on PostgreSQL's READ COMMITTED: a card published between the two shows
+        # without its pictures for that one render (its invalidation renders the page again), and pictures of
+        # products the first read didn't find are dropped by _with_pictures.
         return _with_pictures(rows, self._pictures.rows(**params)) if rows else []
 
 
@@ -95,6 +98,6 @@ def _with_pictures(rows, picture_rows) -> list[Card]:
     for product_id, alt, media_id, width, height, renditions, media_alt in picture_rows:
         found = pictures.setdefault(product_id, [])
         if len(found) < IMAGES_PER_CARD:  # the second picture only shows on hover, at one size
-            found.append(CardImage.of(Picture(media_id, width, height, renditions or {}, media_alt), alt,
+            found.append(CardImage.of(Picture.from_row(media_id, width, height, renditions, media_alt), alt,
                                       with_srcset=not found))
     return [Card(*row[:8], images=tuple(pictures.get(row[0], ()))) for row in rows]

@@ -87,7 +87,7 @@ def product_for_page(slug: str) -> PageProduct | None:
     row = product_read.first(slug=slug)
     if row is None:
         return None
-    images = tuple(PageImage(image_id, alt or "", Picture(media_id, width, height, renditions or {}, media_alt or ""))
+    images = tuple(PageImage(image_id, alt or "", Picture.from_row(media_id, width, height, renditions, media_alt))
                    for image_id, alt, media_id, width, height, renditions, media_alt in images_read.rows(product_id=row[0]))
     variants = tuple(PageVariant(*variant) for variant in variants_read.rows(product_id=row[0]))
     return PageProduct(*row, images=images, variants=variants)

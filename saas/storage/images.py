@@ -86,6 +86,11 @@ class Picture(NamedTuple):
     def of(cls, media: MediaFile) -> "Picture":
         return cls(media.id, media.width, media.height, dict(media.renditions or {}), media.alt)
 
+    @classmethod
+    def from_row(cls, media_id: int, width: int, height: int, renditions: dict | None, alt: str | None) -> "Picture":
+        """A Picture from the media file's columns as a read returns them (renditions and alt may be NULL)."""
+        return cls(media_id, width, height, renditions or {}, alt or "")
+
 
 def media_url(media: MediaFile | None, width: int, ext: str = "webp") -> str | None:
     """The URL of the rendition closest to `width` (the largest when none is that wide)."""

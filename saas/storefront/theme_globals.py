@@ -47,7 +47,7 @@ class CollectionCard(NamedTuple):
 
 
 def _collections(ids=None):
-    found = [CollectionCard(collection_id, slug, title, Picture(media_id, width, height, renditions or {}, alt or "")
+    found = [CollectionCard(collection_id, slug, title, Picture.from_row(media_id, width, height, renditions, alt)
                             if media_id is not None else None)
              for collection_id, slug, title, media_id, width, height, renditions, alt
              in _statements()["collections"].rows()]  # with their images: no query per card

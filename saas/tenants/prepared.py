@@ -7,7 +7,10 @@ that. The tenant filter is the one scoping.py gives every ORM statement, compile
 store is read from the bound store at each run, and a read with no store bound is refused, as the ORM's are.
 Only columns come back (never ORM objects), converted by their types as the ORM would.
 """
+from typing import Callable, NamedTuple
+
 from sqlalchemy import Select, exc
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from saas.extensions import db
 from saas.tenants import scoping
@@ -34,6 +37,18 @@ def _run(connection, sql: str, arguments) -> list[tuple]:
         cursor.close()
 
 
+class _Compiled(NamedTuple):
+    """A read compiled for one dialect, with what each run needs to bind its parameters and convert its rows."""
+
+    dialect: object
+    sql: str
+    compiled: SQLCompiler
+    positional_names: tuple[str, ...] | None  # the parameters in order, for positional styles (qmark, numeric)
+    escaped_names: dict[str, str]  # a parameter's name in the SQL where it differs, for named styles
+    bind_processors: dict[str, Callable]
+    result_processors: tuple[Callable | None, ...]
+
+
 class PreparedRead:
     """One SELECT of columns, built once per process, run with rows() or first()."""
 
@@ -42,22 +57,20 @@ class PreparedRead:
         if not tables or through_core:
             raise scoping.UnscopedStatement("a prepared read must name its tenant tables through ORM models")
         self.statement = filtered
-        self._prepared = None  # (dialect, sql, parameter names, defaults, bind processors, result processors)
+        self._prepared: _Compiled | None = None
 
-    def _prepare(self, dialect):
+    def _prepare(self, dialect) -> _Compiled:
         prepared = self._prepared
-        if prepared is not None and prepared[0] is dialect:
+        if prepared is not None and prepared.dialect is dialect:
             return prepared
         compiled = self.statement.compile(dialect=dialect)
         if compiled.post_compile_params or compiled.literal_execute_params:
             raise ValueError("a prepared read can't have expanding (IN) parameters; join a subquery instead")
-        escaped = compiled.escaped_bind_names or {}
-        names = list(compiled.positiontup) if compiled.positional else list(compiled.bind_names.values())
-        processors = compiled._bind_processors
-        result_processors = [column.type._cached_result_processor(dialect, None)
-                             for column in self.statement.selected_columns]
-        prepared = self._prepared = (dialect, compiled.string, names, escaped, processors, compiled.positional,
-                                     compiled, result_processors)
+        prepared = self._prepared = _Compiled(
+            dialect, compiled.string, compiled,
+            tuple(compiled.positiontup) if compiled.positional else None,
+            dict(compiled.escaped_bind_names or {}), compiled._bind_processors,
+            tuple(column.type._cached_result_processor(dialect, None) for column in self.statement.selected_columns))
         return prepared
 
     def rows(self, **params) -> list[tuple]:
@@ -65,18 +78,20 @@ class PreparedRead:
         if scoping.current_tenant_id() is None:
             raise scoping.TenantNotBound("tenant data was queried with no store bound")
         connection = db.session.connection()
-        _dialect, sql, names, escaped, processors, positional, compiled, result_processors = self._prepare(
-            connection.dialect)
-        values = compiled.construct_params(params)
-        for name, process in processors.items():
+        prepared = self._prepare(connection.dialect)
+        values = prepared.compiled.construct_params(params)
+        for name, process in prepared.bind_processors.items():
             if name in values:
                 values[name] = process(values[name])
-        arguments = tuple(values[name] for name in names) if positional else {
-            escaped.get(name, name): values[name] for name in values}
-        found = _run(connection, sql, arguments)
-        if not any(result_processors):
+        if prepared.positional_names is not None:
+            arguments = tuple(values[name] for name in prepared.positional_names)
+        else:
+            arguments = {prepared.escaped_names.get(name, name): value for name, value in values.items()}
+        found = _run(connection, prepared.sql, arguments)
+        processors = prepared.result_processors
+        if not any(processors):
             return found
-        return [tuple(value if process is None else process(value) for value, process in zip(row, result_processors))
+        return [tuple(value if process is None else process(value) for value, process in zip(row, processors))
                 for row in found]
 
     def first(self, **params) -> tuple | None:
