@@ -96,17 +96,39 @@ def media_url(media: MediaFile | None, width: int, ext: str = "webp") -> str | N
     """The URL of the rendition closest to `width` (the largest when none is that wide)."""
     if media is None or not media.renditions:
         return None
-    sizes = media.renditions.get(ext) or next(iter(media.renditions.values()))
-    chosen = min((int(w) for w in sizes if int(w) >= width), default=max(int(w) for w in sizes))
-    return key_url(sizes[str(chosen)])
+    sizes = _sizes(media, ext)
+    _size, key, plain = next((found for found in sizes if found[0] >= width), sizes[-1])
+    prefix = _url_prefix() if plain else None
+    return prefix + key if prefix is not None else key_url(key)
 
 
 def srcset(media: MediaFile | None, ext: str = "webp") -> str:
     """Every rendition of one format as an HTML srcset ("url 160w, url 480w, …")."""
     if media is None or not media.renditions:
         return ""
-    sizes = media.renditions.get(ext) or next(iter(media.renditions.values()))
-    return ", ".join(f"{key_url(key)} {width}w" for width, key in sorted(sizes.items(), key=lambda kv: int(kv[0])))
+    prefix = _url_prefix()
+    return ", ".join(f"{prefix + key if plain and prefix is not None else key_url(key)} {size}w"
+                     for size, key, plain in _sizes(media, ext))
+
+
+# A media file's renditions never change once it is stored (store_image() names them by the file's id, which is
+# never reused), so each one's sorted sizes are worked out once per process: a page names dozens of them.
+MAX_KNOWN_MEDIA = 20_000
+_known_sizes: dict[tuple[int, str], tuple[tuple[int, str, bool], ...]] = {}
+
+
+def _sizes(media, ext: str) -> tuple[tuple[int, str, bool], ...]:
+    """(width, key, whether the key is plain and public) of each rendition of one format, narrowest first."""
+    known = _known_sizes.get((media.id, ext)) if media.id is not None else None
+    if known is None:
+        sizes = media.renditions.get(ext) or next(iter(media.renditions.values()))
+        known = tuple(sorted((int(size), key, not is_private(key) and _PLAIN_KEY.fullmatch(key) is not None)
+                             for size, key in sizes.items()))
+        if media.id is not None:
+            if len(_known_sizes) >= MAX_KNOWN_MEDIA:
+                _known_sizes.clear()
+            _known_sizes[(media.id, ext)] = known
+    return known
 
 
 # What store_image() makes keys of: characters that stand in a URL as they are.
@@ -119,9 +141,17 @@ def key_url(key: str) -> str:
     (a product card alone about seven). When the backend's URL for a plain public key is that key after a fixed
     prefix (local files, a public bucket) the prefix is reused; anything else (signed links, private files,
     unusual keys) still goes through storage().url()."""
-    context = _cv_app.get(None)  # the app context itself: g's proxy costs more than the rest of this
-    if context is None or is_private(key) or not _PLAIN_KEY.fullmatch(key):
+    if is_private(key) or not _PLAIN_KEY.fullmatch(key):
         return storage().url(key)
+    prefix = _url_prefix()
+    return storage().url(key) if prefix is None else prefix + key
+
+
+def _url_prefix() -> str | None:
+    """What the storage backend puts before a plain public key in this request, or None where it does more."""
+    context = _cv_app.get(None)  # the app context itself: g's proxy costs more than the rest of this
+    if context is None:
+        return None
     request_g = context.g
     site = request_g.get("site")  # local files are served by the store's host or the platform's
     known = request_g.get("_media_url_prefix")
@@ -129,4 +159,4 @@ def key_url(key: str) -> str:
         probe = storage().url(_PROBE_KEY)
         prefix = probe[: -len(_PROBE_KEY)] if probe.endswith("/" + _PROBE_KEY) and "?" not in probe else None
         known = request_g._media_url_prefix = (site, prefix)
-    return storage().url(key) if known[1] is None else known[1] + key
+    return known[1]

@@ -24,11 +24,11 @@ def _product(product_id):
 
 
 def _collection(collection_id):
-    from saas.catalog.models import Collection
+    from saas.catalog.collection_page import collection_by_id
 
     if parse_id(collection_id) is None:
         return None
-    return db.session.scalar(select(Collection).where(Collection.id == parse_id(collection_id)))
+    return collection_by_id(parse_id(collection_id))
 
 
 def _collection_products(collection, limit=12):

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from werkzeug.security import safe_join
 
 from saas.catalog import collections as catalog_collections
-from saas.catalog import product_page
+from saas.catalog import collection_page, product_page
 from saas.catalog import services as catalog
 from saas.catalog.models import Collection, Product, ProductStatus
 from saas.content import services as content
@@ -105,7 +105,7 @@ def collection(slug):
     if slug == "all":
         found = listing.AllProducts(_("All products"))
     else:
-        found = db.session.scalar(select(Collection).where(Collection.slug == slug))
+        found = collection_page.collection_for_page(slug)
         if found is None:
             moved_to = catalog.redirect_target("collection", slug)
             target = db.session.scalar(select(Collection).where(Collection.id == moved_to)) if moved_to else None
@@ -115,7 +115,8 @@ def collection(slug):
     filters = listing.CollectionFilters.from_args(request.args, g.tenant)
     page = listing.collection_page(found, filters, request.args.get("page"))
     return _render(
-        "collection", collection=found, filters=filters, page=page, sort_options=listing.sort_options(),
+        "collection", collection=found, filters=filters, page=page,
+        sort_options=listing.sort_options(look.bound_gettext()),
         filter_options=listing.option_values(found), filter_vendors=listing.vendors_in(found),
         page_url=lambda n: url_for("storefront.collection", slug=slug, **{**filters.as_args(), "page": n}),
         page_title=f"{found.seo_title or found.title} · {g.tenant.name}",

@@ -25,7 +25,7 @@ def _run(connection, sql: str, arguments) -> list[tuple]:
         for listener in connection.dispatch.before_cursor_execute:
             listener(connection, cursor, sql, arguments, None, False)
         cursor.execute(sql, arguments)
-        found = [tuple(row) for row in cursor.fetchall()]
+        found = cursor.fetchall()
         for listener in connection.dispatch.after_cursor_execute:
             listener(connection, cursor, sql, arguments, None, False)
         return found
@@ -46,7 +46,7 @@ class _Compiled(NamedTuple):
     positional_names: tuple[str, ...] | None  # the parameters in order, for positional styles (qmark, numeric)
     escaped_names: dict[str, str]  # a parameter's name in the SQL where it differs, for named styles
     bind_processors: dict[str, Callable]
-    result_processors: tuple[Callable | None, ...]
+    result_processors: tuple[tuple[int, Callable], ...]  # (column index, converter) of the columns that have one
 
 
 class PreparedRead:
@@ -70,7 +70,9 @@ class PreparedRead:
             dialect, compiled.string, compiled,
             tuple(compiled.positiontup) if compiled.positional else None,
             dict(compiled.escaped_bind_names or {}), compiled._bind_processors,
-            tuple(column.type._cached_result_processor(dialect, None) for column in self.statement.selected_columns))
+            tuple((index, process) for index, process in enumerate(
+                column.type._cached_result_processor(dialect, None) for column in self.statement.selected_columns)
+                if process is not None))
         return prepared
 
     def rows(self, **params) -> list[tuple]:
@@ -88,11 +90,15 @@ class PreparedRead:
         else:
             arguments = {prepared.escaped_names.get(name, name): value for name, value in values.items()}
         found = _run(connection, prepared.sql, arguments)
-        processors = prepared.result_processors
-        if not any(processors):
+        if not prepared.result_processors:
             return found
-        return [tuple(value if process is None else process(value) for value, process in zip(row, processors))
-                for row in found]
+        converted = []
+        for row in found:
+            values = list(row)
+            for index, process in prepared.result_processors:
+                values[index] = process(values[index])
+            converted.append(tuple(values))
+        return converted
 
     def first(self, **params) -> tuple | None:
         found = self.rows(**params)

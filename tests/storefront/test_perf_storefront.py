@@ -17,7 +17,7 @@ from saas.content.models import LinkType, Menu, MenuItem
 from saas.extensions import db
 from saas.ids import new_id
 from saas.storage import storage
-from saas.storage.images import key_url, media_url, srcset, store_image
+from saas.storage.images import Picture, key_url, media_url, srcset, store_image
 from saas.storefront import look
 from saas.tenants.models import Tenant
 
@@ -254,9 +254,31 @@ def test_key_url_keeps_a_public_bucket_address(app, monkeypatch):
 
     monkeypatch.setitem(app.extensions, "etalase_storage", Public())
     with app.test_request_context("/"):
-        media = type("M", (), {"renditions": {"webp": {"480": "1/p/1-480.webp", "160": "1/p/1-160.webp"}}})()
+        media = Picture(new_id(), 480, 480, {"webp": {"480": "1/p/1-480.webp", "160": "1/p/1-160.webp"}})
         assert media_url(media, 300) == "https://cdn.example/media/1/p/1-480.webp"
         assert srcset(media) == "https://cdn.example/media/1/p/1-160.webp 160w, https://cdn.example/media/1/p/1-480.webp 480w"
+
+
+def test_a_pictures_sizes_are_kept_but_each_request_asks_for_its_own_links(app, monkeypatch):
+    """The sorted renditions of a media file are kept per process; the links are still the backend's, per request."""
+    class Signing:
+        calls = 0
+
+        def url(self, key):
+            Signing.calls += 1
+            return f"https://bucket.example/{key}?X-Signature={Signing.calls}"
+
+    media = Picture(new_id(), 960, 960, {"webp": {"960": "1/p/2-960.webp", "160": "1/p/2-160.webp",
+                                                  "480": "1/p/2-480.webp"}})
+    with app.test_request_context("/"):
+        assert media_url(media, 500).startswith("/media/1/p/2-960.webp")
+        assert media_url(media, 100).startswith("/media/1/p/2-160.webp")
+    monkeypatch.setitem(app.extensions, "etalase_storage", Signing())
+    with app.test_request_context("/"):
+        first, second = srcset(media), srcset(media)
+        assert first.startswith("https://bucket.example/1/p/2-160.webp?X-Signature=") and first.endswith(" 960w")
+        assert first != second  # signed afresh, never from the kept sizes
+        assert media_url(media, 481) == f"https://bucket.example/1/p/2-960.webp?X-Signature={Signing.calls}"
 
 
 @pytest.mark.parametrize("locale", ["id", "en"])

@@ -232,3 +232,36 @@ def test_recommendations_in_a_preview_show_the_draft(store, create_product, stor
     assert "Pilihan &lt;b&gt;draf&lt;/b&gt;" in previewed.get_data(as_text=True)
     assert previewed.headers["Cache-Control"] == "no-store"
     assert "Pilihan" not in client.get(f"{url}&preview=nonsense").get_data(as_text=True)
+
+
+def _shelf_with(ctx, store, product, description) -> int:
+    """A collection called "Rak Sama" in `store` holding `product`; returns its id."""
+    with ctx(store.id) as session:
+        shelf = collections.save_collection(session.get(Tenant, store.id), None, title="Rak Sama",
+                                            description_html=description)
+        collections.add_products(shelf, [product.id])
+        session.commit()
+        return shelf.id
+
+
+def test_a_collection_slug_and_a_sections_collection_never_reach_another_store(store, create_store, create_product,
+                                                                                store_client, ctx):
+    other = create_store(name="Toko Lain", slug="toko-lain")
+    their_shelf_id = _shelf_with(ctx, other, create_product(other, title="Barang Mereka", status="active"),
+                                 "<p>Rak milik toko lain</p>")
+    _shelf_with(ctx, store, create_product(store, title="Barang Kami", status="active"), "<p>Rak kami</p>")
+    client = store_client(store)
+    page = client.get("/collections/rak-sama").get_data(as_text=True)
+    assert "Rak kami" in page and "Barang Kami" in page
+    assert "Rak milik toko lain" not in page and "Barang Mereka" not in page
+    assert store_client(other).get("/collections/rak-sama").get_data(as_text=True).count("Barang Kami") == 0
+
+    _draft_with(store, ctx, "home", "featured", "collection", str(their_shelf_id))
+    with ctx(store.id) as session:
+        look.publish()
+        session.commit()
+        assert look.published()[1]["templates"]["home"]["sections"]["featured"]["settings"]["collection"] == str(
+            their_shelf_id)
+    home = client.get("/")
+    assert home.status_code == 200
+    assert "Barang Mereka" not in home.get_data(as_text=True)  # another store's collection is no collection here
