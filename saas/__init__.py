@@ -27,6 +27,9 @@ def create_app(config: dict | None = None) -> Flask:
     # Before any route is added: every `<int:…>` in a URL stops at the largest id, so a longer number is a 404.
     app.url_map.converters["int"] = IdConverter
     app.config.update(values)
+    from saas.sessions import CookieSessions
+
+    app.session_interface = CookieSessions()
     app.config.setdefault("MAX_CONTENT_LENGTH", app.config["MAX_UPLOAD_BYTES"] + 1024 * 1024)
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(Path(__file__).parent / "translations"))
