@@ -18,6 +18,7 @@ from saas.storage.images import media_url
 from saas.storefront import frame, listing, look, seo, themes, transactions
 
 bp = HostBlueprint("storefront", __name__)
+bp.before_request(transactions.begin_read_only_page)
 bp.teardown_request(transactions.end_read_only_transaction)
 
 
