@@ -15,6 +15,8 @@ from saas.ids import parse_id
 from saas.tenants.prepared import PreparedRead
 
 PER_PAGE = 24
+
+
 def N_(message: str) -> str:
     """Marks a message for the catalogs (Babel's gettext_noop keyword); it is translated where it is shown."""
     return message

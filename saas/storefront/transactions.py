@@ -77,9 +77,12 @@ def _note_dml(state) -> None:
 
 def end_read_only_transaction(exc) -> None:
     """A storefront teardown: commit what a read-only page opened (see the module's docstring)."""
+    session = db.session()
+    if session.info.pop(AUTOCOMMIT, False):
+        session.close()  # nothing to commit: the connection goes back to the pool, and out of autocommit
+        return
     if exc is not None or request.method != "GET" or request.endpoint not in CACHED_ENDPOINTS:
         return
-    session = db.session()
     if (not session.in_transaction() or session.info.get(WROTE) or session.info.get(PENDING_JOBS) or session.new
             or session.dirty or session.deleted):
         return

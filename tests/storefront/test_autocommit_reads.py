@@ -71,6 +71,8 @@ def test_read_only_pages_read_in_autocommit_and_others_in_a_transaction(app, sho
     autocommit_seen.clear()
     assert client.get("/cart").status_code == 200
     assert not any(autocommit for autocommit, _sql in autocommit_seen)
+    with app.app_context():  # the connection went back to the pool in its usual mode
+        assert db.session.connection().connection.dbapi_connection.autocommit is False
 
 
 def test_a_read_only_page_that_writes_is_refused_and_keeps_nothing(app, shop, monkeypatch):
