@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from flask_sqlalchemy.session import _app_ctx_id
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, delete, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
@@ -333,3 +333,34 @@ def create_product(app):
             return product
 
     return factory
+
+
+@pytest.fixture
+def committed_store(app):
+    """committed_store(name, slug, fill) -> (store id, owner id, fill(store)'s value): a store committed for
+    tests marked no_transaction (outside the rolled-back transaction, as in production), deleted afterwards."""
+    from saas.accounts.models import User
+    from saas.accounts.services import create_user
+    from saas.tenants.models import Tenant
+    from saas.tenants.scoping import bound_tenant, unscoped
+    from saas.tenants.services import create_store as make_store
+
+    made = []
+
+    def factory(name, slug, fill=lambda store: None):
+        with app.app_context():
+            owner = create_user(email=f"pemilik-{slug}@example.com", password=PASSWORD, name="Pemilik")
+            tenant = make_store(owner, name, slug)
+            db.session.flush()
+            with bound_tenant(tenant.id):
+                filled = fill(tenant)
+                db.session.commit()
+            made.append((tenant.id, owner.id))
+            return tenant.id, owner.id, filled
+
+    yield factory
+    with app.app_context(), unscoped():
+        for tenant_id, owner_id in made:
+            db.session.execute(delete(Tenant).where(Tenant.id == tenant_id))
+            db.session.execute(delete(User).where(User.id == owner_id))
+        db.session.commit()

@@ -5,13 +5,12 @@ import re
 import threading
 
 import pytest
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, update
 
 from saas.catalog.models import Variant
 from saas.extensions import db
 from saas.orders.models import Order, PaymentMethod
-from saas.tenants.models import Tenant
-from saas.tenants.scoping import bound_tenant, unscoped
+from saas.tenants.scoping import bound_tenant
 from saas.promotions.models import Discount, DiscountCode, DiscountKind, DiscountUsage
 from saas.orm import utcnow
 from tests.orders.factories import shipping_choice
@@ -26,29 +25,17 @@ UNITS = 10
 
 
 @pytest.fixture
-def store(app):
+def store(committed_store):
     from saas.catalog import services as catalog
-    from saas.tenants.services import create_store
-    from saas.accounts.services import create_user
 
-    with app.app_context():
-        owner = create_user(email="pemilik-konkuren@example.com", password="kain-tenun-ikat-2026", name="Pemilik")
-        tenant = create_store(owner, "Toko Rebutan", "toko-rebutan")
-        db.session.flush()
-        with bound_tenant(tenant.id):
-            db.session.add(PaymentMethod(provider="cod", enabled=True))
-            product = catalog.create_product(tenant, title="Kain Terakhir", options=(), price=100_000_00, stock=UNITS,
-                                             status="active")
-            db.session.commit()
-            variant_id = product.variants[0].id
-        tenant_id, user_id = tenant.id, owner.id
-    yield tenant_id, variant_id
-    with app.app_context(), unscoped():
-        db.session.execute(delete(Tenant).where(Tenant.id == tenant_id))
-        from saas.accounts.models import User
+    def fill(tenant):
+        db.session.add(PaymentMethod(provider="cod", enabled=True))
+        product = catalog.create_product(tenant, title="Kain Terakhir", options=(), price=100_000_00, stock=UNITS,
+                                         status="active")
+        return product.variants[0].id
 
-        db.session.execute(delete(User).where(User.id == user_id))
-        db.session.commit()
+    tenant_id, _owner_id, variant_id = committed_store("Toko Rebutan", "toko-rebutan", fill)
+    return tenant_id, variant_id
 
 
 def test_fifty_buyers_of_the_last_ten_units_make_ten_orders(app, store):

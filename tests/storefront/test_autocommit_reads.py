@@ -3,12 +3,11 @@ import os
 import re
 
 import pytest
-from sqlalchemy import delete, event, select
+from sqlalchemy import event, select
 
 from saas.extensions import db
 from saas.ids import new_id
-from saas.tenants.models import Tenant
-from saas.tenants.scoping import bound_tenant, unscoped
+from saas.tenants.scoping import bound_tenant
 
 pytestmark = [
     pytest.mark.postgres, pytest.mark.no_transaction,  # outside the tests' rolled-back transaction, as in production
@@ -17,26 +16,16 @@ pytestmark = [
 
 
 @pytest.fixture
-def shop(app):
-    from saas.accounts.models import User
-    from saas.accounts.services import create_user
+def shop(committed_store):
     from saas.catalog import services as catalog
-    from saas.tenants.services import create_store
 
-    with app.app_context():
-        owner = create_user(email="pemilik-autocommit@example.com", password="kain-tenun-ikat-2026", name="Pemilik")
-        tenant = create_store(owner, "Toko Baca", "toko-baca")
-        db.session.flush()
-        with bound_tenant(tenant.id):
-            product = catalog.create_product(tenant, title="Kain Baca", options=(), price=100_000_00, stock=5,
-                                             status="active")
-            db.session.commit()
-        found = (tenant.id, owner.id, product.slug, product.id)
-    yield found
-    with app.app_context(), unscoped():
-        db.session.execute(delete(Tenant).where(Tenant.id == found[0]))
-        db.session.execute(delete(User).where(User.id == found[1]))
-        db.session.commit()
+    def fill(tenant):
+        product = catalog.create_product(tenant, title="Kain Baca", options=(), price=100_000_00, stock=5,
+                                         status="active")
+        return product.slug, product.id
+
+    tenant_id, owner_id, (slug, product_id) = committed_store("Toko Baca", "toko-baca", fill)
+    return tenant_id, owner_id, slug, product_id
 
 
 @pytest.fixture
