@@ -1,6 +1,6 @@
 """The collection a storefront page shows (a collection page's, a section's), as plain values in one prepared read.
 
-Building and running the ORM query for the Collection was a tenth of the page's cost; this value has the
+Building and running the ORM query for the Collection was a fifth of the page's cost; this value has the
 model's attribute names for the columns the page, its theme and the listing read.
 """
 import functools

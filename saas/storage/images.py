@@ -98,8 +98,7 @@ def media_url(media: MediaFile | None, width: int, ext: str = "webp") -> str | N
         return None
     sizes = _sizes(media, ext)
     _size, key, plain = next((found for found in sizes if found[0] >= width), sizes[-1])
-    prefix = _url_prefix() if plain else None
-    return prefix + key if prefix is not None else key_url(key)
+    return _link(key, plain, _url_prefix() if plain else None)
 
 
 def srcset(media: MediaFile | None, ext: str = "webp") -> str:
@@ -107,8 +106,12 @@ def srcset(media: MediaFile | None, ext: str = "webp") -> str:
     if media is None or not media.renditions:
         return ""
     prefix = _url_prefix()
-    return ", ".join(f"{prefix + key if plain and prefix is not None else key_url(key)} {size}w"
-                     for size, key, plain in _sizes(media, ext))
+    return ", ".join(f"{_link(key, plain, prefix)} {size}w" for size, key, plain in _sizes(media, ext))
+
+
+def _link(key: str, plain: bool, prefix: str | None) -> str:
+    """A rendition's URL: the request's prefix before a plain public key, else whatever key_url() gives."""
+    return prefix + key if plain and prefix is not None else key_url(key)
 
 
 # A media file's renditions never change once it is stored (store_image() names them by the file's id, which is

@@ -47,11 +47,14 @@ def _refuse_autocommit_flush(session, flush_context, instances) -> None:
         raise ReadOnlyPageWrote("a read-only storefront page tried to write")
 
 
+def _read_only_page() -> bool:
+    return request.method == "GET" and request.endpoint in CACHED_ENDPOINTS
+
+
 def begin_read_only_page() -> None:
     """A storefront before_request: on psycopg, a read-only page reads in autocommit, without the BEGIN and COMMIT
     round trips (each statement then has its own snapshot, as it already has under READ COMMITTED)."""
-    if (request.method != "GET" or request.endpoint not in CACHED_ENDPOINTS or "preview" in request.args
-            or db.engine.dialect.driver != "psycopg"):
+    if not _read_only_page() or "preview" in request.args or db.engine.dialect.driver != "psycopg":
         return
     session = db.session()
     # Something already read in a transaction (a host seen for the first time), or the session is bound to a
@@ -81,7 +84,7 @@ def end_read_only_transaction(exc) -> None:
     if session.info.pop(AUTOCOMMIT, False):
         session.close()  # nothing to commit: the connection goes back to the pool, and out of autocommit
         return
-    if exc is not None or request.method != "GET" or request.endpoint not in CACHED_ENDPOINTS:
+    if exc is not None or not _read_only_page():
         return
     if (not session.in_transaction() or session.info.get(WROTE) or session.info.get(PENDING_JOBS) or session.new
             or session.dirty or session.deleted):
