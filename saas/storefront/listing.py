@@ -12,6 +12,7 @@ from saas.catalog.services import can_sell
 from saas.money import MoneyError, money_input, parse_money
 from saas.platform.pagination import paginate_reads, paginate_statements
 from saas.ids import parse_id
+from saas.sql_json import json_rows, json_value
 from saas.tenants.prepared import PreparedRead
 
 PER_PAGE = 24
@@ -203,28 +204,27 @@ def _prepared_listing(page, count) -> tuple[PreparedRead, cards.PreparedCards]:
 
 
 @functools.cache
-def _facet_statements(in_collection: bool) -> tuple:
-    """(option lists, vendors) of a collection's active products, built once per process."""
-    options = _active_products(in_collection, Product.options).limit(500)
-    vendors = (_active_products(in_collection, Product.vendor).where(Product.vendor != "")
-               .group_by(Product.vendor).order_by(Product.vendor).limit(50))
-    return PreparedRead(options), PreparedRead(vendors)
+def _filter_choices_read(in_collection: bool) -> PreparedRead:
+    """The option lists and the vendors of a collection's active products, in one statement built once per
+    process: each is a JSON array of rows (sql_json), the vendors numbered in the database's own order."""
+    options = _active_products(in_collection, Product.options).limit(500).subquery()
+    vendors = (_active_products(in_collection, func.row_number().over(order_by=Product.vendor).label("rank"),
+                                Product.vendor)
+               .where(Product.vendor != "").group_by(Product.vendor).order_by(Product.vendor).limit(50).subquery())
+    return PreparedRead(select(select(json_rows(json_value(options.c.options))).scalar_subquery(),
+                               select(json_rows(vendors.c.rank, vendors.c.vendor)).scalar_subquery()))
 
 
-def option_values(collection) -> list[dict]:
-    """The option names and values of the collection's products, for the filter (one query)."""
-    statement = _facet_statements(collection.id is not None)[0]
+def filter_choices(collection) -> tuple[list[dict], list[str]]:
+    """What the collection page's filter offers: its products' option names with their values, and vendors."""
+    option_rows, vendor_rows = _filter_choices_read(collection.id is not None).first(collection_id=collection.id)
     merged: dict[str, list] = {}
-    for (options,) in statement.rows(collection_id=collection.id):
+    for (options,) in option_rows or ():
         for option in options or []:
             values = merged.setdefault(option["name"], [])
             values.extend(v for v in option["values"] if v not in values)
-    return [{"name": name, "values": values[:40]} for name, values in list(merged.items())[:MAX_OPTION_FILTERS]]
-
-
-def vendors_in(collection) -> list[str]:
-    statement = _facet_statements(collection.id is not None)[1]
-    return [vendor for (vendor,) in statement.rows(collection_id=collection.id)]
+    options = [{"name": name, "values": values[:40]} for name, values in list(merged.items())[:MAX_OPTION_FILTERS]]
+    return options, [vendor for _rank, vendor in sorted(vendor_rows or ())]
 
 
 def chosen_variant(product: Product, args) -> Variant:

@@ -115,10 +115,11 @@ def collection(slug):
             return not_found()
     filters = listing.CollectionFilters.from_args(request.args, g.tenant)
     page = listing.collection_page(found, filters, request.args.get("page"))
+    filter_options, filter_vendors = listing.filter_choices(found)
     return _render(
         "collection", collection=found, filters=filters, page=page,
         sort_options=listing.sort_options(look.bound_gettext()),
-        filter_options=listing.option_values(found), filter_vendors=listing.vendors_in(found),
+        filter_options=filter_options, filter_vendors=filter_vendors,
         page_url=lambda n: url_for("storefront.collection", slug=slug, **{**filters.as_args(), "page": n}),
         page_title=f"{found.seo_title or found.title} · {g.tenant.name}",
         page_description=seo.meta_description(found.seo_description or found.description_html or found.title),

@@ -115,6 +115,36 @@ def test_filters_combine_inside_a_collection(store, create_product, store_client
     assert html.index(">Batik Mahal<") < html.index(">Batik Dua<") < html.index(">Batik Merah<")
 
 
+def test_a_collections_filter_offers_its_own_products_vendors_in_order_and_their_option_values(
+        store, create_store, create_product, store_client, ctx):
+    import re
+
+    shown = [
+        create_product(store, title="Satu", status="active", vendor="Sari", options=[
+            {"name": "Ukuran", "values": ["M", "L"]}, {"name": "Warna", "values": ["Merah"]}]),
+        create_product(store, title="Dua", status="active", vendor="Anyar", options=[
+            {"name": "Ukuran", "values": ["L", "XL"]}]),
+        create_product(store, title="Tiga", status="active", vendor="Melati"),
+        create_product(store, title="Empat", status="active", vendor="Sari"),
+        create_product(store, title="Konsep", status="draft", vendor="Draf", options=[
+            {"name": "Bahan", "values": ["Sutra"]}]),
+    ]
+    create_product(store, title="Luar", status="active", vendor="Bukan", options=[{"name": "Pola", "values": ["Garis"]}])
+    other = create_store()
+    create_product(other, title="Lain", status="active", vendor="Asing", options=[{"name": "Ukuran", "values": ["S"]}])
+    with ctx(store.id) as session:
+        shelf = collections.save_collection(session.get(Tenant, store.id), None, title="Pilihan")
+        collections.add_products(shelf, [p.id for p in shown])
+        session.commit()
+    html = store_client(store).get("/collections/pilihan").get_data(as_text=True)
+
+    assert re.findall(r'name="vendor" value="([^"]+)"', html) == ["Anyar", "Melati", "Sari"]
+    assert re.findall(r'name="opt" value="([^"]+)"', html) == ["Ukuran:M", "Ukuran:L", "Ukuran:XL", "Warna:Merah"]
+    everything = store_client(store).get("/collections/all").get_data(as_text=True)
+    assert re.findall(r'name="vendor" value="([^"]+)"', everything) == ["Anyar", "Bukan", "Melati", "Sari"]
+    assert "Pola:Garis" in everything and "Asing" not in everything and "Ukuran:S" not in everything
+
+
 def test_collection_page_queries_do_not_grow_with_products(store, create_product, store_client, ctx, count_queries,
                                                           monkeypatch, app):
     monkeypatch.setitem(app.config, "STOREFRONT_CACHE", False)  # count the queries of a page that is built

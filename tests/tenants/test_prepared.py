@@ -3,8 +3,9 @@ import pytest
 from sqlalchemy import bindparam, select
 
 from saas.catalog import product_page
-from saas.catalog.models import Product, ProductImage, ProductStatus, Variant
+from saas.catalog.models import Product, ProductStatus, Variant
 from saas.extensions import db
+from saas.sql_json import in_order
 from saas.tenants.prepared import PreparedRead
 from saas.tenants.scoping import TenantNotBound, UnscopedStatement, unscoped
 
@@ -77,7 +78,13 @@ def test_the_product_page_values_match_the_models(create_store, create_product, 
     Image.new("RGB", (200, 200), (90, 30, 30)).save(buffer, "JPEG")
     with ctx(store.id) as session:
         product = session.get(Product, (store.id, made.id))
-        catalog.add_image(product, buffer.getvalue(), "a.jpg", alt="Depan")
+        for alt in ("Depan", "Belakang", "Samping"):
+            catalog.add_image(product, buffer.getvalue(), f"{alt}.jpg", alt=alt)
+        session.flush()
+        # positions against the order the rows were made in, so neither id nor insertion order gives them
+        catalog.reorder_images(product, [image.id for image in reversed(product.images)])
+        product.variants[0].allow_backorder, product.variants[0].compare_at_price = True, 150_00
+        product.variants[1].position, product.variants[0].position = 0, 1
         session.commit()
     with ctx(store.id):
         shown = product_page.product_for_page("kain-ikat")
@@ -85,11 +92,23 @@ def test_the_product_page_values_match_the_models(create_store, create_product, 
         for name in ("id", "slug", "title", "description_html", "vendor", "options", "price_min", "price_max",
                      "on_sale", "stock_state"):
             assert getattr(shown, name) == getattr(product, name), name
-        assert [(v.id, v.option_values, v.title, v.price, v.stock, v.track_stock, v.sku) for v in shown.variants] == [
-            (v.id, v.option_values, v.title, v.price, v.stock, v.track_stock, v.sku) for v in product.variants]
-        image = db.session.scalar(select(ProductImage).where(ProductImage.product_id == made.id))
+        fields = ("id", "option_values", "title", "price", "compare_at_price", "stock", "track_stock",
+                  "allow_backorder", "low_stock_threshold", "sku", "barcode", "image_id")
+        assert [tuple(getattr(v, name) for name in fields) for v in shown.variants] == [
+            tuple(getattr(v, name) for name in fields) for v in product.variants]
+        assert [v.option1 for v in shown.variants] == ["Biru", "Merah"]
+        assert all(type(v.track_stock) is bool and type(v.allow_backorder) is bool for v in shown.variants)
         assert [(i.id, i.alt, i.media.id, i.media.renditions) for i in shown.images] == [
-            (image.id, "Depan", image.media.id, image.media.renditions)]
+            (i.id, i.alt, i.media.id, i.media.renditions) for i in product.images]
+        assert [i.alt for i in shown.images] == ["Samping", "Belakang", "Depan"]
         assert product_page.product_for_page("no-such-product") is None
     with ctx(create_store().id):
         assert product_page.product_for_page("kain-ikat") is None
+
+
+def test_the_product_pages_images_and_variants_come_in_position_order_whatever_order_the_database_gives():
+    # The JSON aggregates have no set order (json_agg and json_group_array follow whatever plan the database
+    # picks): the indexes make both databases give position order here, so the rows are shuffled by hand.
+    rows = [[2, 11, "c"], [0, 30, "a"], [1, 5, "b"], [1, 7, "b2"]]
+    assert in_order(rows) == [[0, 30, "a"], [1, 5, "b"], [1, 7, "b2"], [2, 11, "c"]]
+    assert in_order(None) == [] and in_order([]) == []
