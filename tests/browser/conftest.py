@@ -30,11 +30,31 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.browser)
 
 
+_RESPONSE = "tests.browser.response"
+
+
 class _QuietHandler(WSGIRequestHandler):
     """No access log on stderr for every asset the browser fetches."""
 
     def log_request(self, *args, **kwargs):
         pass
+
+    def connection_dropped(self, error, environ=None):
+        # When the browser drops a connection mid-response (an aborted favicon fetch, say), werkzeug's server can
+        # skip closing the response, and the file it was sending is left open until garbage collection.
+        response = (environ or {}).get(_RESPONSE)
+        if hasattr(response, "close"):
+            response.close()
+
+
+def _keeping_response(app):
+    """The app, noting each response in its environ so that _QuietHandler can close it."""
+
+    def serve(environ, start_response):
+        response = environ[_RESPONSE] = app(environ, start_response)
+        return response
+
+    return serve
 
 
 class LiveServer:
@@ -82,7 +102,7 @@ def live_server(tmp_path_factory):
         live.errors.append(exception)
 
     got_request_exception.connect(record, app)
-    server.app = app
+    server.app = _keeping_response(app)
     thread = threading.Thread(target=server.serve_forever, name="browser-live-server", daemon=True)
     thread.start()
     try:
