@@ -174,7 +174,7 @@ def _listing_statements(in_collection: bool, sort: str, available: bool, min_pri
         "title": [func.lower(Product.title)],
     }[sort]
     count = select(func.count()).select_from(statement.subquery())
-    page = statement.order_by(*order, Product.id.desc()).limit(bindparam("limit")).offset(bindparam("offset"))
+    page = statement.add_columns(cards.first_pictures()).order_by(*order, Product.id.desc()).limit(bindparam("limit")).offset(bindparam("offset"))
     return page, count
 
 

@@ -58,6 +58,14 @@ def _fill(ctx, store, create_product, shelf_id, n, images=2, prefix="P"):
     return made
 
 
+def _feature_on_home(shelf_id):
+    """Publish the minimal theme with its home page's featured-collection section showing the shelf."""
+    theme, data = look.start_draft("minimal")
+    data["templates"]["home"]["sections"]["featured"]["settings"]["collection"] = str(shelf_id)
+    look.save_draft(theme, data)
+    look.publish()
+
+
 def _count(client, count_queries, path):
     for _ in range(2):  # a worker reads a new host's store twice before it keeps it (tenants/hosts.py)
         client.get(path)
@@ -122,11 +130,7 @@ def test_home_page_loads_collection_covers_and_featured_products_without_a_query
     shelf = _shelf(ctx, store, "Pilihan")
     _fill(ctx, store, create_product, shelf, 2)
     with ctx(store.id) as session:
-        tenant = session.get(Tenant, store.id)
-        theme, data = look.start_draft("minimal")
-        data["templates"]["home"]["sections"]["featured"]["settings"]["collection"] = str(shelf)
-        look.save_draft(theme, data)
-        look.publish()
+        _feature_on_home(shelf)
         session.commit()
 
     def add_covered_collections(n):
@@ -401,16 +405,38 @@ def test_cards_show_active_products_only_wherever_they_appear(store, create_prod
     hidden = create_product(store, title="Tampil Draf", status="draft")
     with ctx(store.id) as session:
         collections.add_products(session.scalar(select(Collection).where(Collection.id == shelf)), [hidden.id])
-        theme, data = look.start_draft("minimal")
-        data["templates"]["home"]["sections"]["featured"]["settings"]["collection"] = str(shelf)
-        look.save_draft(theme, data)
-        look.publish()
+        _feature_on_home(shelf)
         session.commit()
     client = store_client(store)
     for path in ("/", "/collections/pilihan", "/collections/all", "/search?q=tampil"):
         html = client.get(path).get_data(as_text=True)
         assert "Tampil0" in html, path
         assert "Tampil Draf" not in html, path
+
+
+def test_every_card_shows_its_first_two_pictures_in_the_merchants_order(store, create_product, store_client, ctx):
+    """Cards read their pictures in their own row wherever they appear: home, the collection page (prepared, and
+    with a vendor filter through the ORM), search and related products."""
+    shelf = _shelf(ctx, store, "Pilihan")
+    shown, neighbour = _fill(ctx, store, create_product, shelf, 2, images=3, prefix="Urut")
+    with ctx(store.id) as session:
+        row = session.get(Product, (store.id, shown.id))
+        session.get(Product, (store.id, neighbour.id)).vendor = row.vendor = "Jaya"
+        first, second, third = row.images
+        catalog.reorder_images(row, [third.id, first.id, second.id])  # positions now differ from creation order
+        keys = [image.media.renditions["webp"]["200"] for image in (third, first, second)]
+        _feature_on_home(shelf)
+        session.commit()
+    client = store_client(store)
+    related = _recommendations(client, client.get(f"/products/{neighbour.slug}").get_data(as_text=True))
+    pages = {path: client.get(path).get_data(as_text=True)
+             for path in ("/", "/collections/pilihan", "/collections/pilihan?vendor=Jaya", "/search?q=urut0")}
+    for where, html_text in {**pages, "related": related}.items():
+        card = re.search(r'<li class="product-card">((?:(?!</li>).)*Urut0(?:(?!</li>).)*)</li>', html_text, re.S)
+        assert card, where
+        images = re.findall(r'<img[^>]*\ssrc="/media/([^"]+)"', card.group(1))
+        assert images == keys[:2], where
+        assert 'alt="Urut0 2"' in card.group(1), where  # the first picture's own alt text
 
 
 @pytest.mark.parametrize("endpoint, values", [
