@@ -7,6 +7,9 @@ from sqlalchemy import bindparam, func, select
 from saas.extensions import db
 
 
+MAX_PAGE_TRIED = 10_000  # a page number past this is checked against the count before it is read
+
+
 @dataclass
 class Page:
     items: list
@@ -45,12 +48,18 @@ def paginate_statements(page_statement, count_statement, params: dict, page_arg,
     return Page(list(items), number, per_page, total)
 
 
-def paginate_reads(count, read_page, params: dict, page_arg, per_page: int) -> Page:
-    """paginate_statements() for prepared reads: count(**params) is the total, read_page(**params, limit=,
-    offset=) the page's items."""
+def paginate_counted(read_page, count, params: dict, page_arg, per_page: int, load) -> Page:
+    """A page whose read also counts: read_page(**params, limit=, offset=) gives rows that each end with the
+    total, and load() makes the items of the rows without it. count(**params) is only asked when the page asked
+    for lies past the end (or too far to try), and the last page is read then."""
+    number = _page_number(page_arg, MAX_PAGE_TRIED * per_page, per_page)
+    rows = read_page(**params, limit=per_page, offset=(number - 1) * per_page) if number < MAX_PAGE_TRIED else []
+    if rows or number == 1:
+        return Page(list(load([row[:-1] for row in rows])), number, per_page, rows[0][-1] if rows else 0)
     total = count(**params)
     number = _page_number(page_arg, total, per_page)
-    return Page(list(read_page(**params, limit=per_page, offset=(number - 1) * per_page)), number, per_page, total)
+    rows = read_page(**params, limit=per_page, offset=(number - 1) * per_page) if total else []
+    return Page(list(load([row[:-1] for row in rows])), number, per_page, rows[0][-1] if rows else total)
 
 
 def _page_number(page_arg, total: int, per_page: int) -> int:

@@ -9,8 +9,9 @@ from sqlalchemy import bindparam, func, or_, select
 from saas.catalog.models import CollectionProduct, Product, ProductStatus, StockState, Variant
 from saas.catalog import cards
 from saas.catalog.services import can_sell
+from saas.extensions import db
 from saas.money import MoneyError, money_input, parse_money
-from saas.platform.pagination import paginate_reads, paginate_statements
+from saas.platform.pagination import paginate_counted
 from saas.ids import parse_id
 from saas.sql_json import json_rows, json_value
 from saas.tenants.prepared import PreparedRead
@@ -147,7 +148,9 @@ MAX_OPTION_FILTERS = 6  # option names a page filters on at once (the filter off
 def _listing_statements(in_collection: bool, sort: str, available: bool, min_price: bool, max_price: bool,
                         vendors: bool, option_groups: int) -> tuple:
     """(page, count) statements for one kind of collection page, built once per process: the values of its
-    collection, filters and page are parameters, so each statement is also compiled and scoped only once."""
+    collection, filters and page are parameters, so each statement is also compiled and scoped only once. Each
+    row of the page ends with the count (worked out once per statement), so a page needs no statement of its own
+    to count (paginate_counted)."""
     statement = _active_products(in_collection, *cards.COLUMNS)
     if available:
         statement = statement.where(Product.stock_state != StockState.OUT)
@@ -174,7 +177,8 @@ def _listing_statements(in_collection: bool, sort: str, available: bool, min_pri
         "title": [func.lower(Product.title)],
     }[sort]
     count = select(func.count()).select_from(statement.subquery())
-    page = statement.add_columns(cards.first_pictures()).order_by(*order, Product.id.desc()).limit(bindparam("limit")).offset(bindparam("offset"))
+    page = (statement.add_columns(cards.first_pictures(), count.scalar_subquery())
+            .order_by(*order, Product.id.desc()).limit(bindparam("limit")).offset(bindparam("offset")))
     return page, count
 
 
@@ -192,15 +196,18 @@ def collection_page(collection, filters: CollectionFilters, page_arg):
     for group, values in enumerate(by_option.values()):
         params.update({f"option_values_{group}_{n}": values for n in (1, 2, 3)})
     if filters.vendors or by_option:  # lists of values (IN): the ORM expands them
-        return paginate_statements(page, count, params, page_arg, PER_PAGE, load=cards.from_rows)
-    read_count, read_page = _prepared_listing(page, count)
-    return paginate_reads(lambda **values: read_count.first(**values)[0], read_page, params, page_arg, PER_PAGE)
+        return paginate_counted(lambda **values: db.session.execute(page, values).all(),
+                                lambda **values: db.session.scalar(count, values),
+                                params, page_arg, PER_PAGE, load=cards.from_rows)
+    read_page, read_count = _prepared_listing(page, count)
+    return paginate_counted(read_page.rows, lambda **values: read_count.first(**values)[0], params, page_arg,
+                            PER_PAGE, load=cards.from_rows)
 
 
 @functools.lru_cache(maxsize=512)
-def _prepared_listing(page, count) -> tuple[PreparedRead, cards.PreparedCards]:
+def _prepared_listing(page, count) -> tuple[PreparedRead, PreparedRead]:
     """The prepared reads of one kind of collection page without value lists, built once per process."""
-    return PreparedRead(count), cards.PreparedCards(page)
+    return PreparedRead(page), PreparedRead(count)
 
 
 @functools.cache

@@ -295,3 +295,30 @@ def test_a_collection_slug_and_a_sections_collection_never_reach_another_store(s
     home = client.get("/")
     assert home.status_code == 200
     assert "Barang Mereka" not in home.get_data(as_text=True)  # another store's collection is no collection here
+
+
+@pytest.mark.parametrize("vendor_filter", ["", "&vendor=Jaya"])  # a prepared read, and the ORM's (value lists)
+def test_collection_pages_count_and_clamp_to_the_last_page(store, create_product, store_client, monkeypatch,
+                                                            vendor_filter):
+    from saas.storefront import listing
+
+    monkeypatch.setattr(listing, "PER_PAGE", 2)
+    for n in range(5):
+        create_product(store, title=f"Kain{n}", status="active", vendor="Jaya")
+    create_product(store, title="Kain Lain", status="active", vendor="Sari")
+    client = store_client(store)
+    total = 5 if vendor_filter else 6
+
+    def shown(page):
+        html = client.get(f"/collections/all?sort=title&page={page}{vendor_filter}").get_data(as_text=True)
+        return re.findall(r'class="product-card__title">([^<]+)<', html), html
+
+    titles, html = shown(2)  # the store speaks Indonesian; "Kain Lain" sorts first (a space before digits)
+    assert titles == (["Kain2", "Kain3"] if vendor_filter else ["Kain1", "Kain2"])
+    assert f"{total} produk" in html and "Halaman 2 dari 3" in html
+    for past_the_end in (3, 4, 9999, 10_000, "9" * 30):
+        titles, html = shown(past_the_end)
+        assert titles == (["Kain4"] if vendor_filter else ["Kain3", "Kain4"]), past_the_end
+        assert f"{total} produk" in html and "Halaman 3 dari 3" in html, past_the_end
+    empty = client.get("/collections/all?vendor=Nobody&page=3").get_data(as_text=True)
+    assert "0 produk" in empty and "product-card__title" not in empty
