@@ -81,12 +81,22 @@ def _plain(cls: type) -> bool:
     return not issubclass(cls, _SPECIAL_TYPES)
 
 
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
 class ThemeEnvironment(SandboxedEnvironment):
-    """The sandbox, with its most frequent check made cheap: for an attribute of an ordinary object (not a
+    """The sandbox, with its most frequent checks made cheap: for an attribute of an ordinary object (not a
     function, method, class, frame, generator or str) that holds no method, the sandbox's rule reduces to "no
-    leading underscore", so that is all this checks there. Everything else takes the sandbox's own path."""
+    leading underscore", so that is all this checks there; and `settings.heading` on a plain dict is its item,
+    found without the two AttributeErrors that the sandbox's path raises first. Everything else takes the
+    sandbox's own path."""
 
     def getattr(self, obj, attribute):
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
         if attribute[:1] != "_" and _plain(type(obj)):
             try:
                 value = getattr(obj, attribute)

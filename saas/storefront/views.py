@@ -65,7 +65,8 @@ def product(slug):
         return not_found()
     variant = listing.chosen_variant(found, request.args)
     url = url_for("storefront.product", slug=found.slug, _external=True)
-    images = [_absolute(media_url(image.media, 960)) for image in found.images]
+    host_url = request.host_url  # worked out afresh on each read: once for all the images
+    images = [_absolute(media_url(image.media, 960), host_url) for image in found.images]
     trail = [(g.tenant.name, url_for("storefront.home", _external=True)),
              (_("All products"), url_for("storefront.collection", slug="all", _external=True)), (found.title, url)]
     jsonld = seo.jsonld_script(seo.product_jsonld(found, g.tenant, url, images)) + seo.jsonld_script(
@@ -192,10 +193,10 @@ def robots():
         "Content-Type": "text/plain; charset=utf-8"}
 
 
-def _absolute(url: str | None) -> str | None:
+def _absolute(url: str | None, host_url: str | None = None) -> str | None:
     if not url or url.startswith("http"):
         return url
-    return request.host_url.rstrip("/") + url
+    return (host_url or request.host_url).rstrip("/") + url
 
 
 def not_found():

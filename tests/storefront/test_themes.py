@@ -330,6 +330,22 @@ def test_the_theme_sandbox_reads_ordinary_attributes(source, expected):
 
 
 @pytest.mark.parametrize("source", [
+    "{{ mapping.key }}", "{{ mapping.missing | default('none') }}", "{{ mapping._under }}", "{{ mapping.__odd__ }}",
+    "{{ mapping.get('key') }}", "{{ mapping.items() | list | length }}", "{{ mapping.keys is defined }}",
+    "{{ mapping.nested.deeper }}", "{{ mapping['key'] }}", "{{ mapping.__class__ is defined }}",
+])
+def test_the_theme_sandbox_reads_a_dict_as_the_sandbox_does(source):
+    """Its shortcut for a plain dict's items gives what jinja2's own sandbox gives, methods and misses included."""
+    from jinja2.sandbox import SandboxedEnvironment
+
+    from saas.storefront.themes import ThemeEnvironment
+
+    mapping = {"key": "value", "_under": "u", "__odd__": "o", "get": "shadowed", "nested": {"deeper": "d"}}
+    ours = ThemeEnvironment().from_string(source).render(mapping=mapping)
+    assert ours == SandboxedEnvironment().from_string(source).render(mapping=mapping)
+
+
+@pytest.mark.parametrize("source", [
     "{{ thing._secret }}",
     "{{ thing.__class__ }}",
     "{{ thing.shout.__func__ }}",
