@@ -96,8 +96,9 @@ def media_url(media: MediaFile | None, width: int, ext: str = "webp") -> str | N
     """The URL of the rendition closest to `width` (the largest when none is that wide)."""
     if media is None or not media.renditions:
         return None
-    sizes = _sizes(media, ext)
-    _size, key, plain = next((found for found in sizes if found[0] >= width), sizes[-1])
+    for size, key, plain in _sizes(media, ext):  # a loop: a generator left early costs a GeneratorExit each time
+        if size >= width:
+            break  # else the loop ends on the widest
     return _link(key, plain, _url_prefix() if plain else None)
 
 

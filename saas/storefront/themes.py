@@ -91,6 +91,12 @@ class ThemeEnvironment(SandboxedEnvironment):
     found without the two AttributeErrors that the sandbox's path raises first. Everything else takes the
     sandbox's own path."""
 
+    def make_globals(self, d):
+        """A template's globals as a plain dict rather than jinja2's ChainMap over the environment's: each render
+        copies them, and the ChainMap raises a KeyError from its empty first map for every global on the way.
+        Themes set their globals before they load a template (theme_globals.install), as jinja2 asks."""
+        return {**self.globals, **(d or {})}
+
     def getattr(self, obj, attribute):
         if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
             try:

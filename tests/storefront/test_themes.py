@@ -376,3 +376,14 @@ def test_str_format_stays_sandboxed(source):
     ours = ThemeEnvironment().from_string(source).render(thing=_Plain())
     assert ours == SandboxedEnvironment().from_string(source).render(thing=_Plain())
     assert "class" not in ours and "hidden" not in ours
+
+
+def test_a_templates_globals_overlay_the_themes_without_changing_them():
+    from saas.storefront.themes import ThemeEnvironment
+
+    env = ThemeEnvironment()
+    env.globals["shop"] = "Toko"
+    template = env.from_string("{{ shop }} {{ extra }}", globals={"extra": "Satu"})
+    template.globals["extra"] = "Dua"
+    assert template.render() == "Toko Dua"
+    assert "extra" not in env.globals and env.from_string("{{ shop }}").render() == "Toko"
