@@ -1,4 +1,5 @@
-"""The collection a storefront page shows (a collection page's, a section's), as plain values in one prepared read.
+"""The collection a storefront section shows, as plain values in one prepared read. (A collection page reads
+its own together with its filter's choices: storefront/listing.py.)
 
 Building and running the ORM query for the Collection was a fifth of the page's cost; this value has the
 model's attribute names for the columns the page, its theme and the listing read.
@@ -24,19 +25,14 @@ class PageCollection(NamedTuple):
 
 
 @functools.cache
-def _read(by: str) -> PreparedRead:
-    """Built once per process (the tenant filter is compiled in, the store bound at each run)."""
+def _read_by_id() -> PreparedRead:
+    """Built once per process (the tenant filter is compiled in, the store bound at each run). A collection page
+    reads its collection with its filter's choices (storefront/listing.py)."""
     return PreparedRead(select(*(getattr(Collection, name) for name in PageCollection._fields))
-                        .where(getattr(Collection, by) == bindparam(by)))
-
-
-def collection_for_page(slug: str) -> PageCollection | None:
-    """The collection with this slug, or None."""
-    row = _read("slug").first(slug=slug)
-    return PageCollection(*row) if row is not None else None
+                        .where(Collection.id == bindparam("id")))
 
 
 def collection_by_id(collection_id: int) -> PageCollection | None:
     """The collection with this id (a section's setting), or None."""
-    row = _read("id").first(id=collection_id)
+    row = _read_by_id().first(id=collection_id)
     return PageCollection(*row) if row is not None else None

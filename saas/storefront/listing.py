@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, func, or_, select
 
-from saas.catalog.models import CollectionProduct, Product, ProductStatus, StockState, Variant
+from saas.catalog.collection_page import PageCollection
+from saas.catalog.models import Collection, CollectionProduct, Product, ProductStatus, StockState, Variant
 from saas.catalog import cards
 from saas.catalog.services import can_sell
 from saas.extensions import db
@@ -132,12 +133,13 @@ class CollectionFilters:
         return args
 
 
-def _active_products(in_collection: bool, *columns):
-    """Columns of the active products, of the collection named by :collection_id when in_collection."""
+def _active_products(in_collection: bool, *columns, collection_id=None):
+    """Columns of the active products, of the collection named by :collection_id (or by the collection_id
+    expression given) when in_collection."""
     statement = select(*columns).where(Product.status == ProductStatus.ACTIVE)
     if in_collection:
         statement = statement.join(CollectionProduct, CollectionProduct.product_id == Product.id).where(
-            CollectionProduct.collection_id == bindparam("collection_id"))
+            CollectionProduct.collection_id == (bindparam("collection_id") if collection_id is None else collection_id))
     return statement
 
 
@@ -210,21 +212,50 @@ def _prepared_listing(page, count) -> tuple[PreparedRead, PreparedRead]:
     return PreparedRead(page), PreparedRead(count)
 
 
-@functools.cache
-def _filter_choices_read(in_collection: bool) -> PreparedRead:
-    """The option lists and the vendors of a collection's active products, in one statement built once per
-    process: each is a JSON array of rows (sql_json), the vendors numbered in the database's own order."""
-    options = _active_products(in_collection, Product.options).limit(500).subquery()
+def _choice_columns(in_collection: bool, collection_id=None) -> tuple:
+    """The option lists and the vendors of the active products (of the collection, when in_collection) as two
+    JSON arrays of rows (sql_json), the vendors numbered in the database's own order."""
+    options = _active_products(in_collection, Product.options, collection_id=collection_id).limit(500)
     vendors = (_active_products(in_collection, func.row_number().over(order_by=Product.vendor).label("rank"),
-                                Product.vendor)
-               .where(Product.vendor != "").group_by(Product.vendor).order_by(Product.vendor).limit(50).subquery())
-    return PreparedRead(select(select(json_rows(json_value(options.c.options))).scalar_subquery(),
-                               select(json_rows(vendors.c.rank, vendors.c.vendor)).scalar_subquery()))
+                                Product.vendor, collection_id=collection_id)
+               .where(Product.vendor != "").group_by(Product.vendor).order_by(Product.vendor).limit(50))
+    if collection_id is not None:
+        options, vendors = options.correlate(Collection), vendors.correlate(Collection)
+    options, vendors = options.subquery(), vendors.subquery()
+    return (select(json_rows(json_value(options.c.options))).scalar_subquery(),
+            select(json_rows(vendors.c.rank, vendors.c.vendor)).scalar_subquery())
 
 
-def filter_choices(collection) -> tuple[list[dict], list[str]]:
-    """What the collection page's filter offers: its products' option names with their values, and vendors."""
-    option_rows, vendor_rows = _filter_choices_read(collection.id is not None).first(collection_id=collection.id)
+@functools.cache
+def _all_products_choices_read() -> PreparedRead:
+    """Built once per process."""
+    return PreparedRead(select(*_choice_columns(False)))
+
+
+@functools.cache
+def _collection_read() -> PreparedRead:
+    """A collection page's collection, by its slug, and its filter's choices: one statement built once per
+    process."""
+    return PreparedRead(select(*(getattr(Collection, name) for name in PageCollection._fields),
+                               *_choice_columns(True, Collection.id)).where(Collection.slug == bindparam("slug")))
+
+
+def collection_for_page(slug: str) -> tuple[PageCollection, tuple[list[dict], list[str]]] | None:
+    """The collection with this slug and what its page's filter offers (as filter_choices()), or None."""
+    row = _collection_read().first(slug=slug)
+    if row is None:
+        return None
+    *columns, option_rows, vendor_rows = row
+    return PageCollection(*columns), _choices(option_rows, vendor_rows)
+
+
+def filter_choices() -> tuple[list[dict], list[str]]:
+    """What the filter of /collections/all offers: the active products' option names with their values, and
+    their vendors."""
+    return _choices(*_all_products_choices_read().first())
+
+
+def _choices(option_rows, vendor_rows) -> tuple[list[dict], list[str]]:
     merged: dict[str, list] = {}
     for (options,) in option_rows or ():
         for option in options or []:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from werkzeug.security import safe_join
 
 from saas.catalog import collections as catalog_collections
-from saas.catalog import collection_page, product_page
+from saas.catalog import product_page
 from saas.catalog import services as catalog
 from saas.catalog.models import Collection, Product, ProductStatus
 from saas.content import services as content
@@ -106,17 +106,18 @@ def recommendations():
 def collection(slug):
     if slug == "all":
         found = listing.AllProducts(_("All products"))
+        filter_options, filter_vendors = listing.filter_choices()
     else:
-        found = collection_page.collection_for_page(slug)
-        if found is None:
+        shown = listing.collection_for_page(slug)
+        if shown is None:
             moved_to = catalog.redirect_target("collection", slug)
             target = db.session.scalar(select(Collection).where(Collection.id == moved_to)) if moved_to else None
             if target is not None:
                 return redirect(url_for("storefront.collection", slug=target.slug), 301)
             return not_found()
+        found, (filter_options, filter_vendors) = shown
     filters = listing.CollectionFilters.from_args(request.args, g.tenant)
     page = listing.collection_page(found, filters, request.args.get("page"))
-    filter_options, filter_vendors = listing.filter_choices(found)
     return _render(
         "collection", collection=found, filters=filters, page=page,
         sort_options=listing.sort_options(look.bound_gettext()),

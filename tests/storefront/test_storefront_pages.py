@@ -129,17 +129,28 @@ def test_a_collections_filter_offers_its_own_products_vendors_in_order_and_their
         create_product(store, title="Konsep", status="draft", vendor="Draf", options=[
             {"name": "Bahan", "values": ["Sutra"]}]),
     ]
-    create_product(store, title="Luar", status="active", vendor="Bukan", options=[{"name": "Pola", "values": ["Garis"]}])
+    outside = create_product(store, title="Luar", status="active", vendor="Bukan",
+                             options=[{"name": "Pola", "values": ["Garis"]}])
     other = create_store()
-    create_product(other, title="Lain", status="active", vendor="Asing", options=[{"name": "Ukuran", "values": ["S"]}])
-    with ctx(store.id) as session:
-        shelf = collections.save_collection(session.get(Tenant, store.id), None, title="Pilihan")
-        collections.add_products(shelf, [p.id for p in shown])
+    theirs = [create_product(other, title="Lain", status="active", vendor="Asing",
+                             options=[{"name": "Ukuran", "values": ["S"]}]),
+              create_product(other, title="Jauh", status="active", vendor="Jauh")]
+    for owner, products in ((store, shown), (other, theirs)):  # a collection of the same slug in each store
+        with ctx(owner.id) as session:
+            shelf = collections.save_collection(session.get(Tenant, owner.id), None, title="Pilihan")
+            collections.add_products(shelf, [p.id for p in products])
+            session.commit()
+    with ctx(store.id) as session:  # another collection of the store's own
+        collections.add_products(collections.save_collection(session.get(Tenant, store.id), None, title="Lainnya"),
+                                 [outside.id])
         session.commit()
     html = store_client(store).get("/collections/pilihan").get_data(as_text=True)
 
     assert re.findall(r'name="vendor" value="([^"]+)"', html) == ["Anyar", "Melati", "Sari"]
     assert re.findall(r'name="opt" value="([^"]+)"', html) == ["Ukuran:M", "Ukuran:L", "Ukuran:XL", "Warna:Merah"]
+    theirs_html = store_client(other).get("/collections/pilihan").get_data(as_text=True)
+    assert re.findall(r'name="vendor" value="([^"]+)"', theirs_html) == ["Asing", "Jauh"]
+    assert re.findall(r'name="opt" value="([^"]+)"', theirs_html) == ["Ukuran:S"]
     everything = store_client(store).get("/collections/all").get_data(as_text=True)
     assert re.findall(r'name="vendor" value="([^"]+)"', everything) == ["Anyar", "Bukan", "Melati", "Sari"]
     assert "Pola:Garis" in everything and "Asing" not in everything and "Ukuran:S" not in everything
