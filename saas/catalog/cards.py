@@ -1,8 +1,8 @@
 """Products as the storefront's cards show them: a few columns and the first two pictures, read as plain values.
 
 A page of cards costs one query however many cards it shows, its pictures in each card's own row, and no ORM
-objects: building those (a product, its images and their files) was most of what a card cost. A card has the attributes that
-snippets/product-card.html reads, with the same names as on Product, and each picture its URLs.
+objects: building those (a product, its images and their files) was most of what a card cost. A card has the
+attributes that snippets/product-card.html reads, with the same names as on Product, and each picture its URLs.
 """
 from typing import NamedTuple
 

@@ -52,14 +52,16 @@ def paginate_counted(read_page, count, params: dict, page_arg, per_page: int, lo
     """A page whose read also counts: read_page(**params, limit=, offset=) gives rows that each end with the
     total, and load() makes the items of the rows without it. count(**params) is only asked when the page asked
     for lies past the end (or too far to try), and the last page is read then."""
+    def page(number: int, total_if_empty: int, read: bool) -> Page:
+        rows = read_page(**params, limit=per_page, offset=(number - 1) * per_page) if read else []
+        return Page(list(load([row[:-1] for row in rows])), number, per_page, rows[0][-1] if rows else total_if_empty)
+
     number = _page_number(page_arg, MAX_PAGE_TRIED * per_page, per_page)
-    rows = read_page(**params, limit=per_page, offset=(number - 1) * per_page) if number < MAX_PAGE_TRIED else []
-    if rows or number == 1:
-        return Page(list(load([row[:-1] for row in rows])), number, per_page, rows[0][-1] if rows else 0)
+    found = page(number, 0, read=number < MAX_PAGE_TRIED)
+    if found.items or number == 1:
+        return found
     total = count(**params)
-    number = _page_number(page_arg, total, per_page)
-    rows = read_page(**params, limit=per_page, offset=(number - 1) * per_page) if total else []
-    return Page(list(load([row[:-1] for row in rows])), number, per_page, rows[0][-1] if rows else total)
+    return page(_page_number(page_arg, total, per_page), total, read=total > 0)
 
 
 def _page_number(page_arg, total: int, per_page: int) -> int:

@@ -138,8 +138,9 @@ def _active_products(in_collection: bool, *columns, collection_id=None):
     expression given) when in_collection."""
     statement = select(*columns).where(Product.status == ProductStatus.ACTIVE)
     if in_collection:
+        collection_id = bindparam("collection_id") if collection_id is None else collection_id
         statement = statement.join(CollectionProduct, CollectionProduct.product_id == Product.id).where(
-            CollectionProduct.collection_id == (bindparam("collection_id") if collection_id is None else collection_id))
+            CollectionProduct.collection_id == collection_id)
     return statement
 
 
